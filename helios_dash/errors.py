@@ -1,0 +1,41 @@
+"""The one error hierarchy: services raise these, adapters translate them."""
+from __future__ import annotations
+
+
+class HeliosError(Exception):
+    """Base of every error HELIOS raises on purpose; ``code`` names it in the API."""
+
+    code = "INTERNAL_ERROR"
+    http_status = 500
+
+    def __init__(self, message: str, details: list[dict] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+class BadRequest(HeliosError):
+    code = "VALIDATION_ERROR"
+    http_status = 400
+
+
+class NotFound(HeliosError):
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class Forbidden(HeliosError):
+    code = "FORBIDDEN"
+    http_status = 403
+
+
+class Conflict(HeliosError):
+    code = "CONFLICT"
+    http_status = 409
+
+
+class StoreError(HeliosError):
+    """The analytics store cannot be opened or used as it is."""
+
+    code = "STORE_UNAVAILABLE"
+    http_status = 503

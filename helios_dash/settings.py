@@ -1,0 +1,47 @@
+"""Settings read once from ``HELIOS_*`` environment variables.
+
+Every knob has a default that gives a working embedded setup, so a fresh
+checkout runs with no configuration at all.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"duckdb:///{PROJECT_ROOT / 'data' / 'helios.duckdb'}"
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration of one HELIOS process."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str = "dev-only-change-me"
+    poll_seconds: float = 5.0
+    cache_type: str = "SimpleCache"
+    cache_url: str | None = None
+    demo_data: bool = True
+    demo_validations: int = 200_000
+    timezone: str = "UTC"
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
+        """Build settings from ``HELIOS_*`` variables, defaults for the rest."""
+        env = os.environ if environ is None else environ
+        return cls(
+            database_url=env.get("HELIOS_DATABASE_URL", DEFAULT_DATABASE_URL),
+            secret_key=env.get("HELIOS_SECRET_KEY", cls.secret_key),
+            poll_seconds=float(env.get("HELIOS_POLL_SECONDS", cls.poll_seconds)),
+            cache_type=env.get("HELIOS_CACHE_TYPE", cls.cache_type),
+            cache_url=env.get("HELIOS_CACHE_URL") or None,
+            demo_data=_flag(env.get("HELIOS_DEMO_DATA", "1")),
+            demo_validations=int(env.get("HELIOS_DEMO_VALIDATIONS", cls.demo_validations)),
+            timezone=env.get("HELIOS_TIMEZONE", cls.timezone),
+        )
