@@ -1,0 +1,54 @@
+"""Statistics per research domain."""
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..filters import Filters
+from ..schema import domains, validations as v
+from ..store import Store
+from ._conditions import success_count, validation_conditions
+
+DOMAIN_STATS_COLUMNS = [
+    "domain_id", "domain", "algorithms", "validations", "mean_quality", "min_quality",
+    "mean_speedup", "max_speedup", "success_rate",
+]
+
+
+def select_domain_stats(store: Store, filters: Filters) -> pd.DataFrame:
+    """One row per domain with validations in the view, by descending mean quality."""
+    # Aggregate per algorithm first, then roll up: each algorithm belongs to one
+    # domain, and grouping by the algorithm key alone is cheaper than COUNT(DISTINCT).
+    per_algorithm = (
+        sa.select(
+            v.c.domain_id,
+            sa.func.count().label("n"),
+            sa.func.sum(v.c.quality).label("sum_quality"),
+            sa.func.min(v.c.quality).label("min_quality"),
+            sa.func.sum(v.c.speedup).label("sum_speedup"),
+            sa.func.max(v.c.speedup).label("max_speedup"),
+            success_count().label("successes"),
+        )
+        .where(*validation_conditions(filters))
+        .group_by(v.c.algorithm_id, v.c.domain_id)
+        .subquery()
+    )
+    n = sa.func.sum(per_algorithm.c.n)
+    stmt = (
+        sa.select(
+            per_algorithm.c.domain_id,
+            domains.c.name.label("domain"),
+            sa.func.count().label("algorithms"),
+            n.label("validations"),
+            (sa.func.sum(per_algorithm.c.sum_quality) / n).label("mean_quality"),
+            sa.func.min(per_algorithm.c.min_quality).label("min_quality"),
+            (sa.func.sum(per_algorithm.c.sum_speedup) / n).label("mean_speedup"),
+            sa.func.max(per_algorithm.c.max_speedup).label("max_speedup"),
+            (sa.func.sum(per_algorithm.c.successes) * 1.0 / n).label("success_rate"),
+        )
+        .join(domains, domains.c.id == per_algorithm.c.domain_id)
+        .group_by(per_algorithm.c.domain_id, domains.c.name)
+        .order_by(sa.desc("mean_quality"), per_algorithm.c.domain_id)
+    )
+    frame = store.read(stmt)
+    return frame.astype({"algorithms": "int64", "validations": "int64"})[DOMAIN_STATS_COLUMNS]
