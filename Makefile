@@ -1,0 +1,31 @@
+# Two entry points on a fresh Debian machine (as root):
+#   make run   - set up, then serve the dashboard on the embedded demo store at http://127.0.0.1:8050
+#   make test  - set up (including Debian's chromium and chromium-driver), then run every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install chromium run test bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+# Browser tests and chart images need Debian's Chromium and its WebDriver.
+chromium:
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	fi
+
+run: install
+	$(BIN)/gunicorn --workers 1 --threads 8 --timeout 300 --bind 127.0.0.1:8050 app:server
+
+test: install chromium
+	$(BIN)/pytest --headless
+
+bench: install
+	$(BIN)/python bench/queries.py

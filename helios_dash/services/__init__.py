@@ -1,0 +1,1 @@
+"""Logic shared by pages, API and exports; one function per view."""
