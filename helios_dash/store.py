@@ -88,7 +88,7 @@ class Store:
 
     def next_id(self, conn: Connection, table: sa.Table) -> int:
         """The next free integer ``id`` of ``table``; callers hold the write transaction."""
-        return (conn.execute(sa.select(sa.func.max(table.c.id))).scalar() or 0) + 1
+        return (conn.execute(sa.select(sa.func.max(table.c.id))).scalar_one() or 0) + 1
 
     def close(self) -> None:
         self.engine.dispose()
