@@ -244,6 +244,7 @@ def test_monthly_report_utc(fixture_store):
     assert report["month"] == "2026-03" and report["total_validations"] == 7
     assert report["mean_quality"] == pytest.approx(557 / 7)
     assert report["success_rate"] == pytest.approx(5 / 7)
+    assert report["best_speedup"] == pytest.approx(4.0)  # kem on 5 March
     # hours 9 10 23 12 8 14 14: 14:00 has two
     assert (report["peak_hour"], report["peak_hour_validations"]) == (14, 2)
 

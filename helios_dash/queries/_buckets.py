@@ -35,6 +35,7 @@ def select_slot_sums(store: Store, filters: Filters, split_by: str | None = None
             sa.func.count().label("validations"),
             sa.func.sum(v.c.quality).label("sum_quality"),
             sa.func.sum(v.c.speedup).label("sum_speedup"),
+            sa.func.max(v.c.speedup).label("max_speedup"),
             success_count().label("successes"),
         )
         .select_from(source)

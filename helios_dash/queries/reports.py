@@ -10,7 +10,8 @@ from ..store import Store
 from ._buckets import local_hour, select_slot_sums
 
 REPORT_COLUMNS = [
-    "month", "total_validations", "mean_quality", "success_rate", "peak_hour", "peak_hour_validations",
+    "month", "total_validations", "mean_quality", "success_rate", "best_speedup", "peak_hour",
+    "peak_hour_validations",
 ]
 
 
@@ -22,7 +23,7 @@ def month_filters(filters: Filters, month: date) -> Filters:
 
 
 def get_monthly_report(store: Store, filters: Filters, month: date | None = None) -> pd.DataFrame:
-    """One row: validations, mean quality, success rate and busiest local hour of a month.
+    """One row: validations, mean quality, success rate, best speedup and busiest local hour of a month.
 
     ``month`` defaults to the current month in ``filters.tz``; the view's own
     date range is replaced by that month. ``peak_hour`` (0-23, local) is the hour
@@ -37,6 +38,7 @@ def get_monthly_report(store: Store, filters: Filters, month: date | None = None
         row |= {
             "mean_quality": slots["sum_quality"].sum() / total,
             "success_rate": slots["successes"].sum() / total,
+            "best_speedup": slots["max_speedup"].max(),
             "peak_hour": int(by_hour.idxmax()),
             "peak_hour_validations": int(by_hour.max()),
         }
