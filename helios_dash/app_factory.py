@@ -1,18 +1,17 @@
-"""Wiring of one HELIOS process: store, demo data, cache and the Dash pages."""
+"""Wiring of one HELIOS process: store, demo data, cache, compression and the Dash pages."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
-
 import dash
-import dash_bootstrap_components as dbc
+from flask_compress import Compress
 
 from . import extensions
+from .services.live import configure_token
 from .settings import PROJECT_ROOT, Settings
+from .static_compression import StaticCompression
 from .store import open_store
 
 log = logging.getLogger(__name__)
-PAGES_FOLDER = Path(__file__).parent / "pages"
 
 
 def build_app(settings: Settings) -> dash.Dash:
@@ -21,18 +20,25 @@ def build_app(settings: Settings) -> dash.Dash:
     if settings.demo_data:
         _seed_if_empty(store, settings.demo_validations)
     extensions.bind_store(store)
+    configure_token(store.data_version, settings.poll_seconds)
     app = dash.Dash(
-        __name__,
+        "helios_dash",  # the package's name: Dash then imports pages as helios_dash.pages.*
         use_pages=True,
-        pages_folder=str(PAGES_FOLDER),
+        pages_folder="pages",
         assets_folder=str(PROJECT_ROOT / "assets"),
         serve_locally=True,  # every script from this server: the dashboard works offline
         title="HELIOS Analytics",
         suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
-    app.server.config.update(SECRET_KEY=settings.secret_key)
-    extensions.cache.init_app(app.server, config=_cache_config(settings))
-    app.layout = _shell()
+    server = app.server
+    server.config.update(SECRET_KEY=settings.secret_key, COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6)
+    extensions.cache.init_app(server, config=_cache_config(settings))
+    Compress(server)  # dynamic answers (callbacks), compressed per response
+    StaticCompression(server)  # registered last, so it runs first for static files
+    from .pages._shell import shell  # imported here: its callbacks need the pages registered
+
+    app.layout = shell(settings.poll_seconds)
     return app
 
 
@@ -52,13 +58,3 @@ def _cache_config(settings: Settings) -> dict:
     if settings.cache_url:
         config["CACHE_REDIS_URL"] = settings.cache_url
     return config
-
-
-def _shell():
-    navbar = dbc.NavbarSimple(
-        brand="HELIOS Analytics",
-        children=[dbc.NavLink(page["name"], href=page["relative_path"], active="exact")
-                  for page in dash.page_registry.values()],
-        color="dark", dark=True, className="mb-3",
-    )
-    return dash.html.Div([navbar, dbc.Container(dash.page_container, fluid=True)])

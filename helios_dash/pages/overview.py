@@ -1,30 +1,99 @@
-"""Overview (/): the domains at a glance."""
+"""Overview (/): how this month compares with the last, the recent trend, the leaders."""
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import html
+import pandas as pd
+from dash import Input, Output, callback, ctx, dcc, html
 
+from ..figures.overview import quality_sparkline_chart
 from ..filters import Filters
-from ..services.statistics import summarize_domains
+from ..services.catalog import domain_options
+from ..services.overview import compare_months, recent_quality_trend, top_algorithms
+from ..ui import controls, ids
+from ..ui.frame import loading, page_frame
+from ..ui.url import view_search, view_state
 
+PAGE = "overview"
 dash.register_page(__name__, path="/", name="Overview", title="HELIOS Analytics: Overview")
 
-COLUMNS = [("domain", "Domain", "{}"), ("algorithms", "Algorithms", "{:,}"),
-           ("validations", "Validations", "{:,}"), ("mean_quality", "Mean quality", "{:.1f}"),
-           ("mean_speedup", "Mean speedup (x)", "{:.2f}"), ("success_rate", "Success rate", "{:.0%}")]
+KPIS = [  # field, label, format of the value, format of the change
+    ("total_validations", "Validations", "{:,.0f}", "{:+,.0f}"),
+    ("mean_quality", "Mean quality", "{:.1f}", "{:+.1f}"),
+    ("success_rate", "Success rate (quality > 70)", "{:.1%}", "{:+.1%}"),
+    ("best_speedup", "Best speedup", "{:.2f}x", "{:+.2f}x"),
+]
 
 
 def layout(**query):
-    """Domain statistics for the view in the URL."""
+    """Controls from the URL; the content is filled by ``update_overview``."""
     filters, notices = Filters.from_query(query)
-    stats = summarize_domains(filters)
-    alerts = [dbc.Alert(n, color="warning") for n in notices]
-    if stats.empty:
-        return html.Div(alerts + [dbc.Alert("No validations match these filters.", color="info")])
-    header = html.Thead(html.Tr([html.Th(label) for _, label, _ in COLUMNS]))
-    body = html.Tbody([
-        html.Tr([html.Td(fmt.format(row[key])) for key, _, fmt in COLUMNS])
-        for row in stats.to_dict("records")
-    ])
-    return html.Div(alerts + [html.H2("Domains"), dbc.Table([header, body], striped=True, hover=True)])
+    bar = controls.filter_bar(
+        controls.domain_control(PAGE, filters, domain_options()),
+        controls.type_control(PAGE, filters),
+        controls.tz_control(PAGE, filters),
+    )
+    return page_frame(
+        PAGE, "Overview", "How is research going this month, compared with last month?", notices, bar,
+        loading(html.Div(id=ids.OVERVIEW_KPIS)),
+        dbc.Row([
+            dbc.Col(loading(dcc.Graph(id=ids.OVERVIEW_TREND, config={"displaylogo": False})), lg=7),
+            dbc.Col(loading(html.Div(id=ids.OVERVIEW_TOP)), lg=5),
+        ], className="mt-3"),
+    )
+
+
+@callback(
+    Output(ids.OVERVIEW_KPIS, "children"),
+    Output(ids.OVERVIEW_TREND, "figure"),
+    Output(ids.OVERVIEW_TOP, "children"),
+    Output({"type": ids.VIEW_QUERY, "page": PAGE}, "data"),
+    Input(ids.control(PAGE, ids.DOMAIN), "value"),
+    Input(ids.control(PAGE, ids.TYPE), "value"),
+    Input(ids.control(PAGE, ids.TZ), "value"),
+    Input(ids.DATA_VERSION, "data"),
+)
+def update_overview(domains, types, tz, _version):
+    """Recompute the page when a control or the data changes."""
+    filters = controls.filters_from_controls(domains=domains, types=types, tz=tz)
+    months = compare_months(filters)
+    return (
+        kpi_cards(months),
+        quality_sparkline_chart(recent_quality_trend(filters)),
+        leaders_table(top_algorithms(filters)),
+        view_state(view_search(filters), ctx.triggered_id),
+    )
+
+
+def kpi_cards(months: pd.DataFrame) -> dbc.Row:
+    """One card per KPI: this month's value and its change against last month."""
+    current, previous = months.loc["current"], months.loc["previous"]
+    cards = []
+    for field, label, value_format, change_format in KPIS:
+        value, before = current[field], previous[field]
+        shown = value_format.format(value) if pd.notna(value) else "no data"
+        change = value - before if pd.notna(value) and pd.notna(before) else None
+        note = (f"{change_format.format(change)} vs {previous['month']}" if change is not None
+                else f"nothing to compare in {previous['month']}")
+        colour = "text-success" if change and change > 0 else "text-danger" if change and change < 0 else "text-muted"
+        cards.append(dbc.Col(dbc.Card(dbc.CardBody([
+            html.Div(label, className="small text-muted"),
+            html.Div(shown, className="fs-3 fw-semibold", **{"data-kpi": field}),
+            html.Div(note, className=f"small {colour}"),
+        ])), xs=6, lg=3, className="mb-2"))
+    return dbc.Row([html.Div(f"This month ({current['month']})", className="small text-muted mb-1"), *cards])
+
+
+def leaders_table(board: pd.DataFrame) -> html.Div:
+    """The top of the leaderboard as a compact table."""
+    title = html.H5("Top of the leaderboard", className="mt-2")
+    if board.empty:
+        return html.Div([title, dbc.Alert("No validations match these filters.", color="info")])
+    rows = [html.Tr([
+        html.Td(int(r.rank)), html.Td(r.name), html.Td(r.domain),
+        html.Td(f"{r.mean_quality:.1f}" + (f" ± {(r.ci_high - r.ci_low) / 2:.1f}" if pd.notna(r.ci_high) else "")),
+        html.Td(f"{r.mean_speedup:.2f}x"),
+    ]) for r in board.itertuples()]
+    header = html.Thead(html.Tr([html.Th(h) for h in ["#", "Algorithm", "Domain", "Quality (95% CI)", "Speedup"]]))
+    return html.Div([title, dbc.Table([header, html.Tbody(rows)], size="sm", striped=True, responsive=True),
+                     dcc.Link("Full leaderboard", href="/leaderboard")])

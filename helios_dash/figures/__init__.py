@@ -1,0 +1,1 @@
+"""Pure builders: DataFrame in, ``go.Figure`` out; one module per page."""

@@ -1,0 +1,33 @@
+"""What every chart shares: the look, and the empty state."""
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+PALETTE = ["#0d6efd", "#d63384", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#0dcaf0",
+           "#6c757d", "#ffc107"]
+NO_DATA = "No validations match these filters."
+
+
+def base_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go.Figure:
+    """An empty figure in the dashboard's look, with its title and axis labels."""
+    figure = go.Figure()
+    figure.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        template="plotly_white", colorway=PALETTE, font={"family": FONT, "size": 12},
+        height=height, margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        legend={"orientation": "h", "y": -0.2}, hovermode="closest",
+    )
+    figure.update_xaxes(title_text=x_title)
+    figure.update_yaxes(title_text=y_title)
+    return figure
+
+
+def empty_figure(title: str, message: str = NO_DATA, height: int = 360) -> go.Figure:
+    """The empty state: a titled figure that says why there is nothing to draw."""
+    figure = base_figure(title, "", "", height)
+    figure.update_xaxes(visible=False)
+    figure.update_yaxes(visible=False)
+    figure.add_annotation(text=message, showarrow=False, font={"size": 15, "color": "#6c757d"},
+                          xref="paper", yref="paper", x=0.5, y=0.5)
+    return figure

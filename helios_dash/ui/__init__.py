@@ -1,0 +1,1 @@
+"""Pure builders of Dash components shared by the pages."""

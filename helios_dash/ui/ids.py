@@ -1,0 +1,53 @@
+"""Every component id of the dashboard, unique across pages.
+
+Pages import their ids from here so that a test, a callback and a layout can
+never disagree on a name. Ids are prefixed by the page that owns them.
+"""
+
+# -- the shell (every page) ----------------------------------------------------
+POLL = "live-poll"                    # dcc.Interval ticking every HELIOS_POLL_SECONDS
+DATA_VERSION = "live-data-version"    # dcc.Store: the last data-version token seen
+LIVE_PAUSE = "live-pause"             # dbc.Switch: stop polling
+LIVE_UPDATED = "live-updated"         # "updated hh:mm:ss"
+NAV_LINK = "nav-link"                 # pattern-matching type: {"type": NAV_LINK, "page": path}
+VIEW_QUERY = "view-query"             # pattern-matching type: {"type": VIEW_QUERY, "page": name}
+COPY_LINK = "copy-link"               # pattern-matching type: {"type": COPY_LINK, "page": name}
+
+# -- shared filter controls, one set per page ----------------------------------
+# Use ``control(page, name)``: the same control on two pages needs two ids.
+DOMAIN, TYPE, DATES, GRANULARITY, TZ = "domain", "type", "dates", "granularity", "tz"
+
+
+def control(page: str, name: str) -> str:
+    """The id of filter control ``name`` on ``page`` (e.g. ``trends-domain``)."""
+    return f"{page}-{name}"
+
+
+# -- overview -------------------------------------------------------------------
+OVERVIEW_KPIS = "overview-kpis"
+OVERVIEW_TREND = "overview-trend"
+OVERVIEW_TOP = "overview-top"
+
+# -- domains ------------------------------------------------------------------------
+DOMAINS_CARDS = "domains-cards"
+DOMAINS_CHART = "domains-chart"
+
+# -- trends -----------------------------------------------------------------------
+TRENDS_SPLIT = "trends-split"
+TRENDS_ROLLING = "trends-rolling"
+TRENDS_QUALITY = "trends-quality"
+TRENDS_SPEEDUP = "trends-speedup"
+TRENDS_COUNT = "trends-count"
+TRENDS_TZ_NOTE = "trends-tz-note"
+
+# -- compare ------------------------------------------------------------------------
+COMPARE_ALGORITHMS = "compare-algorithms"
+COMPARE_TABLE = "compare-table"
+COMPARE_DIFFERENCES = "compare-differences"
+COMPARE_TRENDS = "compare-trends"
+COMPARE_METRICS_CHART = "compare-metrics-chart"
+
+# -- leaderboard ------------------------------------------------------------------
+LEADERBOARD_GRID = "leaderboard-grid"
+LEADERBOARD_CHART = "leaderboard-chart"
+LEADERBOARD_SUMMARY = "leaderboard-summary"

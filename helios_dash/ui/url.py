@@ -1,0 +1,27 @@
+"""The view <-> query string mapping used by every page."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from ..filters import Filters
+
+# Filters fields that follow the user from page to page (the navbar keeps them).
+SHARED_KEYS = ("domain", "type", "start", "end", "granularity", "tz")
+
+
+def view_search(filters: Filters, extras: dict[str, object] | None = None) -> str:
+    """``?domain=quantum&start=...`` for this view; defaults and empty extras left out."""
+    pairs = filters.to_query() + [(k, str(v)) for k, v in (extras or {}).items() if v not in (None, "", [])]
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def first(query: dict, key: str, default: str | None = None) -> str | None:
+    """The first value of ``key`` in a parsed query (Dash passes a str or a list)."""
+    value = query.get(key, default)
+    return value[0] if isinstance(value, list) and value else value
+
+
+def view_state(search: str, triggered_id) -> dict:
+    """What a page publishes to the URL sync: its search string, and whether this is
+    its first render (then the URL is replaced, not pushed onto the history)."""
+    return {"search": search, "replace": triggered_id is None}
