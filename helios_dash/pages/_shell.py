@@ -5,6 +5,7 @@ is imported by ``create_app`` instead of being registered as a page.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import dash
@@ -13,6 +14,9 @@ from dash import ALL, Input, Output, State, dcc, html
 
 from ..services.live import current_data_version
 from ..ui import ids
+from ..ui.url import SHARED_KEYS
+
+PAGES_LOCATION = "_pages_location"  # the dcc.Location inside dash.page_container
 
 NAV_ORDER = ["/", "/domains", "/trends", "/compare", "/leaderboard"]
 
@@ -67,34 +71,36 @@ dash.clientside_callback(
     State("navbar-collapse", "is_open"),
 )
 
-# A page publishes its view's query string; this writes it to the address bar
-# with history.pushState (no page reload, no re-render) and carries the shared
-# filters into the navbar links. Back/forward fire popstate, which Dash's router
-# answers by rendering the page from the URL.
+# A page's controls publish the search string of the view they ask for; this
+# writes it to the address bar and tells Dash's router, which renders the page
+# again from the URL. Back/forward fire popstate and take the same path.
 dash.clientside_callback(
     """
-    function(views, hrefs, linkIds) {
-        const view = (views && views.length) ? views[0] : null;
-        if (!view) { return window.dash_clientside.no_update; }
-        const search = view.search || "";
-        if (window.location.search !== search) {
-            // A first render only tidies the URL (malformed values dropped): no new history entry.
-            const write = view.replace ? "replaceState" : "pushState";
-            window.history[write]({}, "", window.location.pathname + search);
-        }
+    function(searches) {
+        const search = (searches || []).find(s => typeof s === "string");
+        if (search === undefined || window.location.search === search) { return; }
+        window.history.pushState({}, "", window.location.pathname + search);
+        window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    }
+    """,
+    Input({"type": ids.VIEW_QUERY, "page": ALL}, "data"),
+    prevent_initial_call=True,
+)
+
+# The navbar links carry the filters every page shares to the next page.
+dash.clientside_callback(
+    """
+    function(search, linkIds) {
         const shared = new URLSearchParams();
-        new URLSearchParams(search).forEach((value, key) => {
-            if (["domain", "type", "start", "end", "granularity", "tz"].includes(key)) {
-                shared.append(key, value);
-            }
+        new URLSearchParams(search || "").forEach((value, key) => {
+            if (%s.includes(key)) { shared.append(key, value); }
         });
         const tail = shared.toString() ? "?" + shared.toString() : "";
         return linkIds.map(id => id.page + tail);
     }
-    """,
+    """ % json.dumps(list(SHARED_KEYS)),
     Output({"type": ids.NAV_LINK, "page": ALL}, "href"),
-    Input({"type": ids.VIEW_QUERY, "page": ALL}, "data"),
-    State({"type": ids.NAV_LINK, "page": ALL}, "href"),
+    Input(PAGES_LOCATION, "search"),
     State({"type": ids.NAV_LINK, "page": ALL}, "id"),
 )
 

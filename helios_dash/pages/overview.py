@@ -4,7 +4,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, ctx, dcc, html
+from dash import Input, Output, callback, dcc, html
 
 from ..figures.overview import quality_sparkline_chart
 from ..filters import Filters
@@ -12,7 +12,7 @@ from ..services.catalog import domain_options
 from ..services.overview import compare_months, recent_quality_trend, top_algorithms
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
-from ..ui.url import view_search, view_state
+from ..ui.url import query_dict, view_search
 
 PAGE = "overview"
 dash.register_page(__name__, path="/", name="Overview", title="HELIOS Analytics: Overview")
@@ -26,7 +26,7 @@ KPIS = [  # field, label, format of the value, format of the change
 
 
 def layout(**query):
-    """Controls from the URL; the content is filled by ``update_overview``."""
+    """Controls and view state from the URL; the content is filled by ``update_overview``."""
     filters, notices = Filters.from_query(query)
     bar = controls.filter_bar(
         controls.domain_control(PAGE, filters, domain_options()),
@@ -34,7 +34,8 @@ def layout(**query):
         controls.tz_control(PAGE, filters),
     )
     return page_frame(
-        PAGE, "Overview", "How is research going this month, compared with last month?", notices, bar,
+        PAGE, "Overview", "How is research going this month, compared with last month?", notices,
+        query_dict(filters), bar,
         loading(html.Div(id=ids.OVERVIEW_KPIS)),
         dbc.Row([
             dbc.Col(loading(dcc.Graph(id=ids.OVERVIEW_TREND, config={"displaylogo": False})), lg=7),
@@ -44,24 +45,31 @@ def layout(**query):
 
 
 @callback(
-    Output(ids.OVERVIEW_KPIS, "children"),
-    Output(ids.OVERVIEW_TREND, "figure"),
-    Output(ids.OVERVIEW_TOP, "children"),
     Output({"type": ids.VIEW_QUERY, "page": PAGE}, "data"),
     Input(ids.control(PAGE, ids.DOMAIN), "value"),
     Input(ids.control(PAGE, ids.TYPE), "value"),
     Input(ids.control(PAGE, ids.TZ), "value"),
+    prevent_initial_call=True,
+)
+def update_overview_query(domains, types, tz):
+    """The URL the controls ask for."""
+    return view_search(controls.filters_from_controls(domains=domains, types=types, tz=tz))
+
+
+@callback(
+    Output(ids.OVERVIEW_KPIS, "children"),
+    Output(ids.OVERVIEW_TREND, "figure"),
+    Output(ids.OVERVIEW_TOP, "children"),
+    Input({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
     Input(ids.DATA_VERSION, "data"),
 )
-def update_overview(domains, types, tz, _version):
-    """Recompute the page when a control or the data changes."""
-    filters = controls.filters_from_controls(domains=domains, types=types, tz=tz)
-    months = compare_months(filters)
+def update_overview(view, _version):
+    """Recompute the page for the view in the URL, and again whenever the data changes."""
+    filters, _ = Filters.from_query(view or {})
     return (
-        kpi_cards(months),
+        kpi_cards(compare_months(filters)),
         quality_sparkline_chart(recent_quality_trend(filters)),
         leaders_table(top_algorithms(filters)),
-        view_state(view_search(filters), ctx.triggered_id),
     )
 
 

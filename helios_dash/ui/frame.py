@@ -7,14 +7,21 @@ from dash import dcc, html
 from . import ids
 
 
-def page_frame(page: str, title: str, question: str, notices: list[str], *children) -> html.Div:
-    """A page: its heading, what it answers, URL notices, then its content."""
+def page_frame(page: str, title: str, question: str, notices: list[str], view: dict, *children) -> html.Div:
+    """A page: its heading, what it answers, URL notices, then its content.
+
+    ``view`` is the page's state parsed from the URL (see ``url.query_dict``): the
+    charts are computed from it, never from the controls directly, so the URL
+    stays the one source of truth and back/forward simply re-render the page.
+    """
     header = dbc.Row([
         dbc.Col([html.H2(title, className="mb-0"), html.P(question, className="text-muted small mb-0")]),
         dbc.Col(copy_link_button(page), width="auto", className="d-flex align-items-center"),
     ], className="mb-3 align-items-center")
     alerts = [dbc.Alert(notice, color="warning", dismissable=True, className="py-2") for notice in notices]
-    return html.Div([header, *alerts, dcc.Store(id={"type": ids.VIEW_QUERY, "page": page}), *children])
+    stores = [dcc.Store(id={"type": ids.VIEW_QUERY, "page": page}),
+              dcc.Store(id={"type": ids.VIEW_STATE, "page": page}, data=view)]
+    return html.Div([header, *alerts, *stores, *children])
 
 
 def copy_link_button(page: str) -> html.Div:

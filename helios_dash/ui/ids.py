@@ -10,7 +10,8 @@ DATA_VERSION = "live-data-version"    # dcc.Store: the last data-version token s
 LIVE_PAUSE = "live-pause"             # dbc.Switch: stop polling
 LIVE_UPDATED = "live-updated"         # "updated hh:mm:ss"
 NAV_LINK = "nav-link"                 # pattern-matching type: {"type": NAV_LINK, "page": path}
-VIEW_QUERY = "view-query"             # pattern-matching type: {"type": VIEW_QUERY, "page": name}
+VIEW_QUERY = "view-query"             # pattern type: the search string a page's controls ask for
+VIEW_STATE = "view-state"             # pattern type: the view parsed from the URL, input of the charts
 COPY_LINK = "copy-link"               # pattern-matching type: {"type": COPY_LINK, "page": name}
 
 # -- shared filter controls, one set per page ----------------------------------

@@ -21,7 +21,10 @@ def first(query: dict, key: str, default: str | None = None) -> str | None:
     return value[0] if isinstance(value, list) and value else value
 
 
-def view_state(search: str, triggered_id) -> dict:
-    """What a page publishes to the URL sync: its search string, and whether this is
-    its first render (then the URL is replaced, not pushed onto the history)."""
-    return {"search": search, "replace": triggered_id is None}
+
+def query_dict(filters: Filters, extras: dict[str, object] | None = None) -> dict[str, list[str]]:
+    """The view as a parsed query string (``{"domain": ["quantum"], ...}``), defaults left out."""
+    parsed: dict[str, list[str]] = {}
+    for key, value in filters.to_query() + [(k, str(v)) for k, v in (extras or {}).items() if v not in (None, "")]:
+        parsed.setdefault(key, []).append(value)
+    return parsed
