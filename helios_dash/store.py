@@ -84,7 +84,8 @@ class Store:
             finally:
                 raw.unregister("_helios_incoming")
         else:
-            conn.execute(table.insert(), frame[columns].to_dict("records"))
+            rows = frame[columns].astype(object)
+            conn.execute(table.insert(), rows.where(rows.notna(), None).to_dict("records"))  # NaN -> NULL
 
     def next_id(self, conn: Connection, table: sa.Table) -> int:
         """The next free integer ``id`` of ``table``; callers hold the write transaction."""

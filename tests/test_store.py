@@ -102,3 +102,13 @@ def test_locked_file_is_explained_in_one_sentence(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_portable_append_path_writes_missing_values_as_null(store):
+    store.is_duckdb = False  # the path a PostgreSQL deployment takes
+    with store.write() as conn:
+        store.append_frame(conn, domains, pd.DataFrame({"id": ["q", "c"], "name": ["Quantum", "Crypto"],
+                                                        "description": ["qubits", None]}))
+    store.is_duckdb = True
+    nulls = store.scalar(sa.select(sa.func.count()).select_from(domains).where(domains.c.description.is_(None)))
+    assert nulls == 1

@@ -13,25 +13,37 @@ from ._conditions import success_count, validation_conditions
 
 CONFIDENCE_LEVEL = 0.95
 
+# Every aggregate costs time over 10M rows, so callers ask only for what they show.
+MEASURES = {
+    "validations": lambda: sa.func.count(),
+    "mean_quality": lambda: sa.func.avg(v.c.quality),
+    "std_quality": lambda: sa.func.stddev_samp(v.c.quality),
+    "mean_confidence": lambda: sa.func.avg(v.c.confidence),
+    "mean_speedup": lambda: sa.func.avg(v.c.speedup),
+    "max_speedup": lambda: sa.func.max(v.c.speedup),
+    "tests": lambda: sa.func.sum(v.c.tests),
+    "successes": success_count,
+    "first_validation": lambda: sa.func.min(v.c.created_at),
+    "last_validation": lambda: sa.func.max(v.c.created_at),
+}
+RANKING_MEASURES = ("validations", "mean_quality", "std_quality", "mean_speedup", "tests", "successes")
 
-def select_algorithm_metrics(store: Store, filters: Filters) -> pd.DataFrame:
-    """One row per algorithm with validations in the view, with its 95% quality interval."""
+
+def select_algorithm_metrics(store: Store, filters: Filters, measures=tuple(MEASURES),
+                             previous: Filters | None = None) -> pd.DataFrame:
+    """One row per algorithm with validations in the view, with its 95% quality interval.
+
+    With ``previous`` (the period just before ``filters``), both periods are
+    aggregated in one scan and a ``period`` column says "current" or "previous".
+    """
+    scanned = filters.replace(start=previous.start) if previous else filters
+    keys = [v.c.algorithm_id]
+    if previous:
+        keys.append(sa.case((v.c.created_at >= filters.utc_bounds()[0], "current"), else_="previous").label("period"))
     per_algorithm = (
-        sa.select(
-            v.c.algorithm_id,
-            sa.func.count().label("validations"),
-            sa.func.avg(v.c.quality).label("mean_quality"),
-            sa.func.stddev_samp(v.c.quality).label("std_quality"),
-            sa.func.avg(v.c.confidence).label("mean_confidence"),
-            sa.func.avg(v.c.speedup).label("mean_speedup"),
-            sa.func.max(v.c.speedup).label("max_speedup"),
-            sa.func.sum(v.c.tests).label("tests"),
-            success_count().label("successes"),
-            sa.func.min(v.c.created_at).label("first_validation"),
-            sa.func.max(v.c.created_at).label("last_validation"),
-        )
-        .where(*validation_conditions(filters))
-        .group_by(v.c.algorithm_id)
+        sa.select(*keys, *[MEASURES[name]().label(name) for name in measures])
+        .where(*validation_conditions(scanned))
+        .group_by(*keys)
         .subquery()
     )
     stmt = sa.select(
@@ -50,12 +62,14 @@ def select_algorithm_metrics(store: Store, filters: Filters) -> pd.DataFrame:
 def add_quality_interval(frame: pd.DataFrame) -> pd.DataFrame:
     """Add ``ci_low``/``ci_high``: Student-t 95% interval of the mean quality (NaN below 2 runs)."""
     n = frame["validations"].astype("float64")
-    frame = frame.astype({"validations": "int64", "tests": "int64", "successes": "int64"})
+    counts = [c for c in ("validations", "tests", "successes") if c in frame]
+    frame = frame.astype(dict.fromkeys(counts, "int64"))
     with np.errstate(invalid="ignore", divide="ignore"):
         t = stats.t.ppf(0.5 + CONFIDENCE_LEVEL / 2, n - 1)
         half_width = t * frame["std_quality"].astype("float64") / np.sqrt(n)
     half_width = half_width.where(n >= 2)
     frame["ci_low"] = frame["mean_quality"] - half_width
     frame["ci_high"] = frame["mean_quality"] + half_width
-    frame["success_rate"] = frame["successes"] / frame["validations"]
+    if "successes" in frame:
+        frame["success_rate"] = frame["successes"] / frame["validations"]
     return frame

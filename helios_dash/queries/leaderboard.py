@@ -5,7 +5,7 @@ import pandas as pd
 
 from ..filters import Filters
 from ..store import Store
-from .algorithms import select_algorithm_metrics
+from .algorithms import RANKING_MEASURES, select_algorithm_metrics
 
 RANK_ORDER = [("mean_quality", False), ("mean_speedup", False), ("tests", False), ("algorithm_id", True)]
 LEADERBOARD_COLUMNS = [
@@ -24,12 +24,15 @@ def select_leaderboard(store: Store, filters: Filters) -> pd.DataFrame:
     interval overlaps the one ranked just above it (or that has no interval).
     A leaderboard for one domain is the same call with ``filters.domains`` set.
     """
-    board = rank(select_algorithm_metrics(store, filters))
     previous = filters.previous_period()
-    previous_ranks = (
-        rank(select_algorithm_metrics(store, previous)).set_index("algorithm_id")["rank"]
-        if previous else pd.Series(dtype="int64")
-    )
+    metrics = select_algorithm_metrics(store, filters, RANKING_MEASURES, previous)
+    if previous:
+        before = metrics[metrics["period"] == "previous"]
+        metrics = metrics[metrics["period"] == "current"]
+        previous_ranks = rank(before).set_index("algorithm_id")["rank"]
+    else:
+        previous_ranks = pd.Series(dtype="int64")
+    board = rank(metrics)
     board["previous_rank"] = board["algorithm_id"].map(previous_ranks).astype("Int64")
     board["rank_change"] = board["previous_rank"] - board["rank"]
     board["tied"] = mark_ties(board)
