@@ -1,4 +1,4 @@
-"""The ``helios-dash`` command line: serve, init-db, seed-demo, import."""
+"""The ``helios-dash`` command line: serve, simulate, init-db, seed-demo, import."""
 from __future__ import annotations
 
 import functools
@@ -35,6 +35,29 @@ def serve(host: str, port: int):
     from . import create_app
 
     create_app().run(host=host, port=port, debug=False)
+
+
+@main.command()
+@click.option("--rate", default=3.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Validations per second, on average.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@_friendly_errors
+def simulate(rate: float, host: str, port: int):
+    """Serve the dashboard while streaming new validations into its store.
+
+    Both run in this one process: DuckDB lets a single process write a
+    database file, so a separate simulator could not write while the
+    dashboard has the file open.
+    """
+    from . import create_app
+    from .demo.simulator import Simulator
+    from .extensions import get_store
+
+    app = create_app()
+    Simulator(get_store(), rate).start()
+    click.echo(f"Streaming about {rate:g} validations per second; dashboard at http://{host}:{port}")
+    app.run(host=host, port=port, debug=False)
 
 
 @main.command("init-db")
