@@ -81,15 +81,15 @@ def kpi_cards(months: pd.DataFrame) -> dbc.Row:
         value, before = current[field], previous[field]
         shown = value_format.format(value) if pd.notna(value) else "no data"
         change = value - before if pd.notna(value) and pd.notna(before) else None
-        note = (f"{change_format.format(change)} vs {previous['month']}" if change is not None
-                else f"nothing to compare in {previous['month']}")
+        note = (f"{change_format.format(change)} vs {previous['period']}" if change is not None
+                else f"nothing to compare in {previous['period']}")
         colour = "text-success" if change and change > 0 else "text-danger" if change and change < 0 else "text-muted"
         cards.append(dbc.Col(dbc.Card(dbc.CardBody([
             html.Div(label, className="small text-muted"),
             html.Div(shown, className="fs-3 fw-semibold", **{"data-kpi": field}),
             html.Div(note, className=f"small {colour}"),
         ])), xs=6, lg=3, className="mb-2"))
-    return dbc.Row([html.Div(f"This month ({current['month']})", className="small text-muted mb-1"), *cards])
+    return dbc.Row([html.Div(f"This month so far ({current['period']})", className="small text-muted mb-1"), *cards])
 
 
 def leaders_table(board: pd.DataFrame) -> html.Div:

@@ -6,7 +6,7 @@ from .algorithms import select_algorithm_metrics
 from .comparison import pairwise_differences, select_algorithm_comparison
 from .domains import select_domain_stats
 from .leaderboard import select_leaderboard
-from .reports import get_monthly_report
+from .reports import get_monthly_report, select_period_report
 from .trends import select_performance_trends
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "select_domain_stats",
     "select_leaderboard",
     "select_performance_trends",
+    "select_period_report",
 ]

@@ -30,9 +30,15 @@ def get_monthly_report(store: Store, filters: Filters, month: date | None = None
     of the day with the most validations, the earliest on a tie.
     """
     month = month or datetime.now(filters.zone).date()
-    slots = select_slot_sums(store, month_filters(filters, month))
+    report = select_period_report(store, month_filters(filters, month))
+    return report.assign(month=month.strftime("%Y-%m"))[REPORT_COLUMNS]
+
+
+def select_period_report(store: Store, filters: Filters) -> pd.DataFrame:
+    """The KPIs of the monthly report over the view's own date range (one row, no ``month``)."""
+    slots = select_slot_sums(store, filters)
     total = int(slots["validations"].sum())
-    row = {"month": month.strftime("%Y-%m"), "total_validations": total}
+    row = {"total_validations": total}
     if total:
         by_hour = slots.groupby(local_hour(slots["slot_start"], filters.tz))["validations"].sum()
         row |= {
@@ -42,4 +48,4 @@ def get_monthly_report(store: Store, filters: Filters, month: date | None = None
             "peak_hour": int(by_hour.idxmax()),
             "peak_hour_validations": int(by_hour.max()),
         }
-    return pd.DataFrame([row], columns=REPORT_COLUMNS)
+    return pd.DataFrame([row], columns=REPORT_COLUMNS[1:])

@@ -1,13 +1,14 @@
 """The Overview page's numbers: this month against last month, a small trend, the top five."""
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from ..extensions import get_store
 from ..filters import Filters
-from ..queries import get_monthly_report, select_leaderboard, select_performance_trends
+from ..queries import select_leaderboard, select_performance_trends, select_period_report
 from .cached import per_data_version
 
 KPI_FIELDS = ["total_validations", "mean_quality", "success_rate", "best_speedup"]
@@ -15,12 +16,28 @@ KPI_FIELDS = ["total_validations", "mean_quality", "success_rate", "best_speedup
 
 @per_data_version
 def compare_months(filters: Filters, today: date | None = None) -> pd.DataFrame:
-    """Two rows, ``current`` and ``previous`` calendar month (in ``filters.tz``), of the KPIs."""
-    today = today or datetime.now(filters.zone).date()
-    last_month = today.replace(day=1) - timedelta(days=1)
-    store = get_store()
-    rows = [get_monthly_report(store, filters, day) for day in (today, last_month)]
-    return pd.concat(rows, ignore_index=True).set_axis(["current", "previous"])
+    """The KPIs of this month so far (``current``) and of the same days of last month (``previous``).
+
+    Comparing a month in progress with a whole month would always show a fall;
+    so both rows cover day 1 to today's day of the month (clamped to the
+    shorter month), in ``filters.tz``. ``period`` labels each row.
+    """
+    spans = month_to_date_spans(today or datetime.now(filters.zone).date())
+    rows = [select_period_report(get_store(), filters.replace(start=start, end=end)).assign(period=_label(start, end))
+            for start, end in spans.values()]
+    return pd.concat(rows, ignore_index=True).set_axis(list(spans))
+
+
+def month_to_date_spans(today: date) -> dict[str, tuple[date, date]]:
+    """This month up to ``today``, and last month up to the same day (or its last day)."""
+    previous_first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_day = monthrange(previous_first.year, previous_first.month)[1]
+    return {"current": (today.replace(day=1), today),
+            "previous": (previous_first, previous_first.replace(day=min(today.day, last_day)))}
+
+
+def _label(start: date, end: date) -> str:
+    return f"{start:%d}-{end:%d %b %Y}" if start != end else f"{start:%d %b %Y}"
 
 
 @per_data_version

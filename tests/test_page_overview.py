@@ -1,0 +1,53 @@
+"""Overview services and callbacks as plain functions."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import sqlalchemy as sa
+
+from helios_dash.schema import validations as v
+
+
+def test_month_to_date_spans_clamp_to_the_shorter_month(dash_app):
+    from helios_dash.services.overview import month_to_date_spans
+
+    assert month_to_date_spans(date(2026, 3, 31)) == {
+        "current": (date(2026, 3, 1), date(2026, 3, 31)), "previous": (date(2026, 2, 1), date(2026, 2, 28))}
+    assert month_to_date_spans(date(2026, 1, 15))["previous"] == (date(2025, 12, 1), date(2025, 12, 15))
+
+
+def test_kpis_match_plain_sql_for_a_domain(dash_app, app_store):
+    from helios_dash.pages.overview import update_overview
+
+    today = datetime.now(timezone.utc).date()
+    rows = app_store.read(sa.select(v.c.quality, v.c.speedup).where(
+        v.c.domain_id == "quantum", v.c.created_at >= datetime(today.year, today.month, 1, tzinfo=timezone.utc)))
+    cards, figure, _top = update_overview({"domain": ["quantum"]}, None)
+    shown = {c["props"]["data-kpi"]: c["props"]["children"]
+             for c in _walk(cards.to_plotly_json()) if "data-kpi" in c.get("props", {})}
+    assert shown["total_validations"] == f"{len(rows):,}"
+    assert shown["mean_quality"] == f"{rows['quality'].mean():.1f}"
+    assert shown["success_rate"] == f"{(rows['quality'] > 70).mean():.1%}"
+    assert figure.layout.title.text.startswith("Mean quality per day")
+
+
+def test_empty_view_says_so(dash_app):
+    from helios_dash.pages.overview import update_overview
+
+    cards, figure, top = update_overview({"domain": ["no-such-domain"]}, None)
+    assert "no data" in str(cards.to_plotly_json())
+    assert figure.layout.annotations[0].text == "No validations match these filters."
+    assert "No validations match" in str(top.to_plotly_json())
+
+
+def _walk(node):
+    """Every component dict in a serialised Dash layout."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.get("props", {}).values():
+            yield from _walk(value)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            yield from _walk(item)
+    elif hasattr(node, "to_plotly_json"):
+        yield from _walk(node.to_plotly_json())
