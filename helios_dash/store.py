@@ -148,6 +148,9 @@ def _ensure_schema(conn: Connection) -> None:
 def _duckdb_session_setup(dbapi_connection, _record) -> None:
     # Timestamps leave the store in UTC; pages convert to the viewer's zone.
     dbapi_connection.execute("SET TimeZone = 'UTC'")
+    # DuckDB draws its own progress bar on stdout for queries over 2 s; our
+    # commands show theirs, and a server's stdout is not a terminal.
+    dbapi_connection.execute("SET enable_progress_bar = false")
 
 
 _LOCK_HOLDER = re.compile(r"held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
