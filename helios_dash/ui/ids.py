@@ -47,8 +47,12 @@ COMPARE_TABLE = "compare-table"
 COMPARE_DIFFERENCES = "compare-differences"
 COMPARE_TRENDS = "compare-trends"
 COMPARE_METRICS_CHART = "compare-metrics-chart"
+COMPARE_MESSAGE = "compare-message"  # why nothing is compared (fewer than 2 chosen, ...)
 
 # -- leaderboard ------------------------------------------------------------------
 LEADERBOARD_GRID = "leaderboard-grid"
 LEADERBOARD_CHART = "leaderboard-chart"
 LEADERBOARD_SUMMARY = "leaderboard-summary"
+LEADERBOARD_SEARCH = "leaderboard-search"        # the grid's quick filter, URL param ``q``
+LEADERBOARD_LAST_30 = "leaderboard-last-30"      # button: set the date range to the last 30 days
+LEADERBOARD_RANGE_HINT = "leaderboard-range-hint"  # "rank change needs a date range"

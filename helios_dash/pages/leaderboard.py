@@ -1,0 +1,217 @@
+"""Leaderboard (/leaderboard): who leads, by how much, and where the ranks are statistical ties."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+from ..errors import BadRequest
+from ..figures.leaderboard import leaderboard_chart
+from ..filters import Filters, zone_info
+from ..services.catalog import domain_options
+from ..services.leaderboard import format_sort, parse_sort, rank_algorithms, summarize_leaderboard
+from ..ui import controls, ids
+from ..ui.frame import loading, page_frame
+from ..ui.url import first, query_dict, view_search
+
+PAGE = "leaderboard"
+dash.register_page(__name__, path="/leaderboard", name="Leaderboard", title="HELIOS Analytics: Leaderboard")
+
+TIED_LEGEND = "≈ tied: its 95% interval overlaps the one above (shaded rows), so the order of the two is not certain."
+TIED_ROW = {"backgroundColor": "#fff4d6"}
+DECIMAL, SPEEDUP = "d3.format('.1f')(params.value)", "d3.format('.2f')(params.value) + 'x'"
+INTERVAL = ("params.value == null ? 'n/a' : "
+            "d3.format('.1f')(params.value) + ' – ' + d3.format('.1f')(params.data.ci_high)")
+HIGH_FIRST = {"sortingOrder": ["desc", "asc", None]}  # a first click on a measure shows the best first
+NARROW = {"flex": 0, "minWidth": 60}  # fixed width: the flexible columns share the rest
+COLUMNS = [  # field, header, column options
+    ("rank", "#", {**NARROW, "width": 75}),
+    # cellDataType False: without it the grid draws booleans as checkboxes and skips the formatter
+    ("tied", "≈", {**NARROW, "width": 65, "cellDataType": False, "headerTooltip": TIED_LEGEND,
+                   "valueFormatter": {"function": "params.value ? '≈' : ''"}, "cellClass": "fw-bold"}),
+    ("rank_change", "Change", {**NARROW, "width": 100, "valueFormatter": {"function": "params.data.change_label"},
+                               "headerTooltip": "Places gained (▲) or lost (▼) against the previous period",
+                               "cellClassRules": {"text-success": "params.value > 0",
+                                                  "text-danger": "params.value < 0"}, **HIGH_FIRST}),
+    ("name", "Algorithm", {"minWidth": 200, "flex": 2}),
+    ("domain", "Domain", {"minWidth": 120, "flex": 1}),
+    ("type", "Type", {**NARROW, "width": 100}),
+    ("mean_quality", "Mean quality", {"valueFormatter": {"function": DECIMAL}, **HIGH_FIRST}),
+    ("ci_low", "95% interval", {"valueFormatter": {"function": INTERVAL}, "minWidth": 120, **HIGH_FIRST}),
+    ("mean_speedup", "Speedup", {"valueFormatter": {"function": SPEEDUP}, **HIGH_FIRST}),
+    ("tests", "Tests", {"valueFormatter": {"function": "d3.format(',')(params.value)"}, **HIGH_FIRST}),
+    ("validations", "Validations", {"valueFormatter": {"function": "d3.format(',')(params.value)"},
+                                    **HIGH_FIRST}),
+]
+
+
+def layout(**query):
+    """Controls, range hint and grid from the URL; summary, chart and rows come from ``update_leaderboard``."""
+    domains = domain_options()
+    filters, notices = leaderboard_view(query, {o["value"] for o in domains})
+    search = first(query, "q") or ""
+    bar = controls.filter_bar(
+        controls.domain_control(PAGE, filters, domains),
+        controls.type_control(PAGE, filters),
+        controls.date_control(PAGE, filters),
+        controls.tz_control(PAGE, filters),
+    )
+    table = [dbc.Label("Find in the table", html_for=ids.LEADERBOARD_SEARCH, className="visually-hidden"),
+             dbc.Input(id=ids.LEADERBOARD_SEARCH, type="search", value=search, debounce=True, className="mb-2",
+                       placeholder="Find in the table (press Enter)"),
+             loading(leaderboard_grid(filters, search))]
+    return page_frame(
+        PAGE, "Leaderboard", "Which algorithms lead, and is their lead statistically clear?", notices,
+        query_dict(filters, {"q": search}), bar, range_hint(filters),
+        loading(html.P(id=ids.LEADERBOARD_SUMMARY, className="lead mb-1")),
+        html.P(TIED_LEGEND, className="small text-muted"),
+        loading(dcc.Graph(id=ids.LEADERBOARD_CHART, config={"displaylogo": False}, className="mb-3")),
+        *table,
+    )
+
+
+def leaderboard_view(query: dict, known_domains: set[str]) -> tuple[Filters, list[str]]:
+    """The view in the URL; unknown domains and a sort the leaderboard does not know are dropped with a notice."""
+    filters, notices = Filters.from_query(query)
+    unknown = [d for d in filters.domains if d not in known_domains]
+    if unknown:
+        notices.append(f"Ignored unknown domain(s): {', '.join(unknown)}.")
+        filters = filters.replace(domains=tuple(d for d in filters.domains if d in known_domains))
+    try:
+        parse_sort(filters.sort)
+    except BadRequest as error:
+        notices.append(f"Ignored sort={filters.sort!r}. {error.message}")
+        filters = filters.replace(sort=None)
+    return filters, notices
+
+
+def range_hint(filters: Filters) -> html.Div:
+    """What rank change compares against, or how to get a rank change at all."""
+    previous = filters.previous_period()
+    if previous is None:
+        return dbc.Alert([
+            "Rank change needs a date range (a start and an end): it compares with the period of equal "
+            "length just before. ",
+            dbc.Button("Last 30 days", id=ids.LEADERBOARD_LAST_30, size="sm", color="primary", className="ms-1"),
+        ], id=ids.LEADERBOARD_RANGE_HINT, color="info", className="py-2")
+    return html.P(f"Rank change: against {previous.start} to {previous.end}.",
+                  id=ids.LEADERBOARD_RANGE_HINT, className="small text-muted")
+
+
+def leaderboard_grid(filters: Filters, search: str) -> dag.AgGrid:
+    """The sortable, searchable table, sorted as the URL says."""
+    return dag.AgGrid(
+        id=ids.LEADERBOARD_GRID, rowData=[], columnDefs=column_defs(parse_sort(filters.sort),
+                                                                     filters.previous_period() is not None),
+        defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "flex": 1},
+        getRowId="params.data.algorithm_id",
+        getRowStyle={"styleConditions": [{"condition": "params.data.tied", "style": TIED_ROW}]},
+        dashGridOptions={"quickFilterText": search, "tooltipShowDelay": 300,
+                         "localeText": {"noRowsToShow": "No algorithms match these filters."}},
+        style={"height": "640px"},
+    )
+
+
+def column_defs(sort_keys: list[tuple[str, bool]], closed_range: bool) -> list[dict]:
+    """The grid's columns, with the sort applied; rank change hidden when the range is open."""
+    order = {column: (index, ascending) for index, (column, ascending) in enumerate(sort_keys)}
+    defs = []
+    for field, header, options in COLUMNS:
+        column = {"field": field, "headerName": header, **options}
+        if field in order:
+            index, ascending = order[field]
+            column |= {"sort": "asc" if ascending else "desc", "sortIndex": index}
+        if field == "rank_change" and not closed_range:
+            column["hide"] = True
+        defs.append(column)
+    return defs
+
+
+@callback(
+    Output({"type": ids.VIEW_QUERY, "page": PAGE}, "data"),
+    Input(ids.control(PAGE, ids.DOMAIN), "value"),
+    Input(ids.control(PAGE, ids.TYPE), "value"),
+    Input(ids.control(PAGE, ids.DATES), "start_date"),
+    Input(ids.control(PAGE, ids.DATES), "end_date"),
+    Input(ids.control(PAGE, ids.TZ), "value"),
+    Input(ids.LEADERBOARD_SEARCH, "value"),
+    State({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
+    prevent_initial_call=True,
+)
+def update_leaderboard_query(domains, types, start, end, tz, search, view):
+    """The URL the controls ask for; the sort stays as the grid last set it."""
+    sort = Filters.from_query(view or {})[0].sort
+    filters = controls.filters_from_controls(domains=domains, types=types, start=start, end=end, tz=tz, sort=sort)
+    return view_search(filters, {"q": search})
+
+
+@callback(
+    Output({"type": ids.VIEW_QUERY, "page": PAGE}, "data", allow_duplicate=True),
+    Input(ids.LEADERBOARD_GRID, "columnState"),
+    State({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
+    prevent_initial_call=True,
+)
+def update_leaderboard_sort(column_state, view):
+    """The URL with the grid's sort; nothing when the sort did not change.
+
+    The grid also reports its column state when it loads or is resized: only a
+    new sort is a new view (anything else would push a duplicate history entry).
+    """
+    current, _ = Filters.from_query(view or {})
+    sort = sort_from_state(column_state)
+    if sort == current.sort:
+        return dash.no_update
+    return view_search(current.replace(sort=sort), {"q": first(view or {}, "q")})
+
+
+def sort_from_state(column_state: list[dict] | None) -> str | None:
+    """The ``sort`` parameter for the grid's column state (sorted columns in sort order)."""
+    keyed = sorted((c for c in column_state or [] if c.get("sort")), key=lambda c: c.get("sortIndex") or 0)
+    return format_sort([(c["colId"], c["sort"] == "asc") for c in keyed])
+
+
+@callback(
+    Output(ids.control(PAGE, ids.DATES), "start_date"),
+    Output(ids.control(PAGE, ids.DATES), "end_date"),
+    Input(ids.LEADERBOARD_LAST_30, "n_clicks"),
+    State(ids.control(PAGE, ids.TZ), "value"),
+    prevent_initial_call=True,
+)
+def update_leaderboard_dates(_clicks, tz):
+    """The last 30 days, today included, in the viewer's timezone."""
+    today = datetime.now(zone_info(tz or "UTC")).date()
+    return (today - timedelta(days=29)).isoformat(), today.isoformat()
+
+
+@callback(
+    Output(ids.LEADERBOARD_SUMMARY, "children"),
+    Output(ids.LEADERBOARD_CHART, "figure"),
+    Output(ids.LEADERBOARD_GRID, "rowData"),
+    Input({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
+    Input(ids.DATA_VERSION, "data"),
+)
+def update_leaderboard(view, _version):
+    """Recompute the board for the view in the URL, and again whenever the data changes."""
+    filters, _ = Filters.from_query(view or {})
+    board = rank_algorithms(filters)
+    rows = grid_rows(board, closed_range=filters.previous_period() is not None)
+    return summarize_leaderboard(board), leaderboard_chart(board), rows
+
+
+def grid_rows(board: pd.DataFrame, closed_range: bool) -> list[dict]:
+    """The board as grid rows, missing values as null, with the rank change spelled out."""
+    rows = board.assign(change_label=[change_label(c, closed_range) for c in board["rank_change"]])
+    return rows.astype(object).where(rows.notna(), None).to_dict("records")
+
+
+def change_label(change, closed_range: bool) -> str:
+    """``▲ 2``, ``▼ 1``, ``=`` or ``new`` (absent from the previous period); blank for an open range."""
+    if not closed_range:
+        return ""
+    if pd.isna(change):
+        return "new"
+    return f"▲ {change}" if change > 0 else f"▼ {-change}" if change < 0 else "="
