@@ -23,34 +23,34 @@ def _labelled(label: str, control, width: dict) -> dbc.Col:
 def domain_control(page: str, filters: Filters, options: list[dict]) -> dbc.Col:
     dropdown = dcc.Dropdown(id=ids.control(page, ids.DOMAIN), options=options, value=list(filters.domains),
                             multi=True, placeholder="All domains")
-    return _labelled("Domains", dropdown, {"xs": 12, "md": 4})
+    return _labelled("Domains", dropdown, {"xs": 12, "md": 6, "xl": 3})
 
 
 def type_control(page: str, filters: Filters) -> dbc.Col:
     dropdown = dcc.Dropdown(id=ids.control(page, ids.TYPE), options=[{"label": t.capitalize(), "value": t}
                             for t in ALGORITHM_TYPES], value=list(filters.types), multi=True,
                             placeholder="All types")
-    return _labelled("Algorithm types", dropdown, {"xs": 12, "md": 3})
+    return _labelled("Algorithm types", dropdown, {"xs": 12, "md": 6, "xl": 2})
 
 
 def date_control(page: str, filters: Filters) -> dbc.Col:
     picker = dcc.DatePickerRange(
         id=ids.control(page, ids.DATES), start_date=_iso(filters.start), end_date=_iso(filters.end),
         display_format="YYYY-MM-DD", clearable=True, start_date_placeholder_text="Start",
-        end_date_placeholder_text="End", className="d-block")
-    return _labelled("Dates (inclusive)", picker, {"xs": 12, "md": 3})
+        end_date_placeholder_text="End")
+    return _labelled("Dates (inclusive)", picker, {"xs": 12, "md": 6, "xl": 3})
 
 
 def granularity_control(page: str, filters: Filters) -> dbc.Col:
     radio = dbc.RadioItems(id=ids.control(page, ids.GRANULARITY), value=filters.granularity, inline=True,
                            options=[{"label": g.capitalize(), "value": g} for g in GRANULARITIES])
-    return _labelled("Granularity", radio, {"xs": 12, "md": 2})
+    return _labelled("Granularity", radio, {"xs": 12, "md": 6, "xl": 2})
 
 
 def tz_control(page: str, filters: Filters) -> dbc.Col:
     zones = COMMON_TIMEZONES + ([filters.tz] if filters.tz not in COMMON_TIMEZONES else [])
     dropdown = dcc.Dropdown(id=ids.control(page, ids.TZ), options=zones, value=filters.tz, clearable=False)
-    return _labelled("Timezone", dropdown, {"xs": 12, "md": 2})
+    return _labelled("Timezone", dropdown, {"xs": 12, "md": 6, "xl": 2})
 
 
 def filter_bar(*columns) -> dbc.Card:
