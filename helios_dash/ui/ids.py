@@ -32,6 +32,7 @@ OVERVIEW_TOP = "overview-top"
 # -- domains ------------------------------------------------------------------------
 DOMAINS_CARDS = "domains-cards"
 DOMAINS_CHART = "domains-chart"
+DOMAINS_FOCUS = "domains-focus"  # pattern type: {"type": DOMAINS_FOCUS, "domain": id}, a card's button
 
 # -- trends -----------------------------------------------------------------------
 TRENDS_SPLIT = "trends-split"

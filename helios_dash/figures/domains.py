@@ -1,0 +1,43 @@
+"""Domains charts."""
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .common import base_figure, empty_figure
+
+QUALITY_TITLE = "Mean quality per domain"
+HOVER_COLUMNS = ["domain_id", "algorithms", "validations", "mean_quality", "min_quality", "mean_speedup",
+                 "max_speedup", "success_rate"]
+HOVER = (
+    "<b>%{y}</b><br>Mean quality %{customdata[3]:.1f} (lowest %{customdata[4]:.1f})"
+    "<br>Mean speedup %{customdata[5]:.2f}x (best %{customdata[6]:.2f}x)"
+    "<br>Success rate %{customdata[7]:.1%}"
+    "<br>%{customdata[2]:,} validations of %{customdata[1]:,} algorithms"
+    "<br><i>Click to show only this domain</i><extra></extra>"
+)
+
+
+def domain_quality_chart(stats: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of mean quality per domain, a marker at its minimum, every statistic in the hover.
+
+    Each point carries the domain id first in its customdata, so a click names the domain.
+    """
+    if stats.empty:
+        return empty_figure(QUALITY_TITLE)
+    ordered = stats.iloc[::-1]  # plotly draws the first category at the bottom; the best goes on top
+    figure = base_figure(QUALITY_TITLE, "Quality score (0-100)", "Domain", height=max(260, 110 + 34 * len(stats)))
+    custom = ordered[HOVER_COLUMNS].to_numpy(dtype=object)
+    figure.add_trace(go.Bar(
+        x=ordered["mean_quality"], y=ordered["domain"], orientation="h", name="Mean quality",
+        customdata=custom, hovertemplate=HOVER,
+    ))
+    figure.add_trace(go.Scatter(
+        x=ordered["min_quality"], y=ordered["domain"], mode="markers", name="Lowest quality",
+        marker={"symbol": "diamond", "size": 10, "color": "#212529"}, customdata=custom, hovertemplate=HOVER,
+    ))
+    figure.update_xaxes(range=[0, 100])
+    figure.update_yaxes(automargin=True)
+    # Below the x-axis title whatever the plot's height (paper coordinates would overlap it on a phone).
+    figure.update_layout(legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
+    return figure

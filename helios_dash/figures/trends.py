@@ -1,0 +1,105 @@
+"""Trends charts: one line (or bar) per series, periods in the viewer's timezone."""
+from __future__ import annotations
+
+from itertools import cycle
+from typing import NamedTuple
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from .common import PALETTE, base_figure, empty_figure
+
+PERIOD_AXIS = {"day": "Day", "week": "Week starting Monday", "month": "Month"}
+# Below the x-axis title whatever the plot's height (paper coordinates would overlap it on a phone).
+LEGEND_BELOW = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
+PERIOD_HOVER = {"day": "%a %d %b %Y", "week": "week of %d %b %Y", "month": "%B %Y"}
+
+
+class Metric(NamedTuple):
+    column: str
+    rolling_column: str
+    label: str
+    axis: str
+    value_format: str
+
+
+QUALITY = Metric("mean_quality", "rolling_quality", "Mean quality", "Quality score (0-100)", ".1f")
+SPEEDUP = Metric("mean_speedup", "rolling_speedup", "Mean speedup", "Speedup (x baseline)", ".2f")
+
+
+def quality_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str = "UTC",
+                        rolling: int | None = None) -> go.Figure:
+    """Mean quality per period, one line per series; with ``rolling``, its rolling mean over the raw points."""
+    return _metric_chart(trends, QUALITY, granularity, tz, rolling)
+
+
+def speedup_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str = "UTC",
+                        rolling: int | None = None) -> go.Figure:
+    """Mean speedup per period, one line per series; with ``rolling``, its rolling mean over the raw points."""
+    return _metric_chart(trends, SPEEDUP, granularity, tz, rolling)
+
+
+def count_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str = "UTC") -> go.Figure:
+    """Validations per period as bars, stacked by series."""
+    title = f"Validations per {granularity}"
+    if _is_empty(trends):
+        return empty_figure(title)
+    figure = base_figure(title, _x_title(granularity, tz), "Validations (count)")
+    hover = f"%{{x|{PERIOD_HOVER[granularity]}}}<br>%{{fullData.name}}: %{{y:,}} validations<extra></extra>"
+    for colour, (name, part) in zip(cycle(PALETTE), _series(trends)):
+        figure.add_trace(go.Bar(x=part["period_start"], y=part["validations"], name=name, marker_color=colour,
+                                hovertemplate=hover))
+    figure.update_layout(barmode="stack", showlegend=len(figure.data) > 1,
+                         legend={**LEGEND_BELOW, "traceorder": "normal"})
+    return figure
+
+
+def _metric_chart(trends: pd.DataFrame, metric: Metric, granularity: str, tz: str,
+                  rolling: int | None) -> go.Figure:
+    title = f"{metric.label} per {granularity}"
+    if _is_empty(trends):
+        return empty_figure(title)
+    figure = base_figure(title, _x_title(granularity, tz), metric.axis)
+    for colour, (name, part) in zip(cycle(PALETTE), _series(trends)):
+        figure.add_traces(_metric_traces(part, name, colour, metric, granularity, rolling))
+    figure.update_layout(showlegend=trends["series"].nunique() > 1, legend=LEGEND_BELOW)
+    if rolling:
+        figure.update_layout(margin_t=70, title_subtitle_text=(
+            f"Lines: {rolling}-{granularity} rolling mean; dots: each {granularity}"))
+    return figure
+
+
+def _metric_traces(part: pd.DataFrame, name: str, colour: str, metric: Metric, granularity: str,
+                   rolling: int | None) -> list[go.Scatter]:
+    # With a rolling mean, the line is the mean and the legend names it; each period is a faint dot.
+    # The name enters the hover through %{fullData.name}: a label is data, never template syntax.
+    when = f"%{{x|{PERIOD_HOVER[granularity]}}}<br>%{{fullData.name}}<br>{metric.label}"
+    each = go.Scatter(
+        x=part["period_start"], y=part[metric.column], customdata=part[["validations"]],
+        name=f"{name}, each {granularity}" if rolling else name, legendgroup=name, showlegend=not rolling,
+        mode="markers" if rolling else "lines+markers", connectgaps=False, opacity=0.45 if rolling else 1,
+        marker={"color": colour, "size": 5}, line={"color": colour},
+        hovertemplate=f"{when} %{{y:{metric.value_format}}}<br>%{{customdata[0]:,}} validations<extra></extra>",
+    )
+    if not rolling:
+        return [each]
+    mean = go.Scatter(
+        x=part["period_start"], y=part[metric.rolling_column], name=name, legendgroup=name, mode="lines",
+        line={"color": colour, "width": 3},
+        hovertemplate=f"{when} over the last {rolling} {granularity}s %{{y:{metric.value_format}}}<extra></extra>",
+    )
+    return [each, mean]
+
+
+def _x_title(granularity: str, tz: str) -> str:
+    return f"{PERIOD_AXIS[granularity]} ({tz})"
+
+
+def _is_empty(trends: pd.DataFrame) -> bool:
+    return trends.empty or trends["validations"].sum() == 0
+
+
+def _series(trends: pd.DataFrame):
+    # Sorted by label, so a series gets the same colour in all three charts.
+    return trends.groupby("series", sort=True)
+

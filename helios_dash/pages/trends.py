@@ -1,0 +1,144 @@
+"""Trends (/trends): quality, speedup and volume over time, in the viewer's timezone."""
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, dcc, html
+
+from ..figures.trends import count_trend_chart, quality_trend_chart, speedup_trend_chart
+from ..filters import Filters
+from ..services.catalog import domain_options
+from ..services.trends import track_performance
+from ..ui import controls, ids
+from ..ui.frame import loading, page_frame
+from ..ui.url import first, query_dict, view_search
+
+PAGE = "trends"
+dash.register_page(__name__, path="/trends", name="Trends", title="HELIOS Analytics: Trends")
+
+ROLLING_CHOICES = ("3", "4", "7", "12")
+MAX_ROLLING = 60
+SPLITS = {"none": "None", "domain": "Domain", "type": "Algorithm type"}
+PERIOD_NOTES = {
+    "day": "days run from midnight to midnight",
+    "week": "weeks start on Monday at midnight",
+    "month": "months are calendar months",
+}
+
+
+def layout(**query):
+    """Controls and view state from the URL; the charts are filled by ``update_trends``."""
+    filters, notices = Filters.from_query(query)
+    rolling, split, option_notices = parse_trend_options(query)
+    bar = controls.filter_bar(
+        controls.domain_control(PAGE, filters, domain_options()),
+        controls.type_control(PAGE, filters),
+        controls.date_control(PAGE, filters),
+        controls.granularity_control(PAGE, filters),
+        controls.tz_control(PAGE, filters),
+        split_control(split),
+        rolling_control(rolling, filters.granularity),
+    )
+    return page_frame(
+        PAGE, "Trends", "How do quality, speedup and the number of validations move over time?",
+        notices + option_notices, query_dict(filters, {"split": split, "rolling": rolling}), bar,
+        html.P(timezone_note(filters), id=ids.TRENDS_TZ_NOTE, className="small text-muted"),
+        dbc.Row([
+            dbc.Col(loading(_graph(ids.TRENDS_QUALITY)), xs=12, lg=6),
+            dbc.Col(loading(_graph(ids.TRENDS_SPEEDUP)), xs=12, lg=6),
+            dbc.Col(loading(_graph(ids.TRENDS_COUNT)), xs=12, className="mt-3"),
+        ]),
+    )
+
+
+@callback(
+    Output({"type": ids.VIEW_QUERY, "page": PAGE}, "data"),
+    Input(ids.control(PAGE, ids.DOMAIN), "value"),
+    Input(ids.control(PAGE, ids.TYPE), "value"),
+    Input(ids.control(PAGE, ids.DATES), "start_date"),
+    Input(ids.control(PAGE, ids.DATES), "end_date"),
+    Input(ids.control(PAGE, ids.GRANULARITY), "value"),
+    Input(ids.control(PAGE, ids.TZ), "value"),
+    Input(ids.TRENDS_SPLIT, "value"),
+    Input(ids.TRENDS_ROLLING, "value"),
+    prevent_initial_call=True,
+)
+def update_trends_query(domains, types, start, end, granularity, tz, split, rolling):
+    """The URL the controls ask for; "no split" and "no rolling mean" are defaults, left out."""
+    filters = controls.filters_from_controls(domains=domains, types=types, start=start, end=end,
+                                             granularity=granularity, tz=tz)
+    extras = {"split": None if split == "none" else split, "rolling": None if rolling == "off" else rolling}
+    return view_search(filters, extras)
+
+
+@callback(
+    Output(ids.TRENDS_QUALITY, "figure"),
+    Output(ids.TRENDS_SPEEDUP, "figure"),
+    Output(ids.TRENDS_COUNT, "figure"),
+    Input({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
+    Input(ids.DATA_VERSION, "data"),
+)
+def update_trends(view, _version):
+    """Recompute the three charts for the view in the URL, and again whenever the data changes."""
+    filters, _ = Filters.from_query(view or {})
+    rolling, split, _ = parse_trend_options(view or {})
+    trends = track_performance(filters, rolling, split)
+    period = {"granularity": filters.granularity, "tz": filters.tz}
+    return (
+        quality_trend_chart(trends, rolling=rolling, **period),
+        speedup_trend_chart(trends, rolling=rolling, **period),
+        count_trend_chart(trends, **period),
+    )
+
+
+def parse_trend_options(query: dict) -> tuple[int | None, str | None, list[str]]:
+    """``rolling`` and ``split`` from a query (None when default); bad values dropped with a notice."""
+    rolling, rolling_notices = _parse_rolling(first(query, "rolling"))
+    split, split_notices = _parse_split(first(query, "split"))
+    return rolling, split, rolling_notices + split_notices
+
+
+def _parse_rolling(value: str | None) -> tuple[int | None, list[str]]:
+    if value in (None, "", "off"):
+        return None, []
+    if value.isdecimal() and 2 <= int(value) <= MAX_ROLLING:
+        return int(value), []
+    return None, [f"Ignored rolling={value!r}: use a whole number of periods from 2 to {MAX_ROLLING}."]
+
+
+def _parse_split(value: str | None) -> tuple[str | None, list[str]]:
+    if value in (None, "", "none"):
+        return None, []
+    if value in SPLITS:
+        return value, []
+    return None, [f"Ignored split={value!r}: use domain or type."]
+
+
+def timezone_note(filters: Filters) -> str:
+    """The visible reminder of how periods are cut: "Times in Europe/Paris; weeks start on Monday..."."""
+    return f"Times in {filters.tz}; {PERIOD_NOTES[filters.granularity]}."
+
+
+def split_control(split: str | None) -> dbc.Col:
+    """Radio buttons: one line for everything, one per domain, or one per algorithm type."""
+    radio = dbc.RadioItems(id=ids.TRENDS_SPLIT, value=split or "none", inline=True,
+                           options=[{"label": label, "value": value} for value, label in SPLITS.items()])
+    return _labelled("Split by", radio, {"xs": 12, "md": 4})
+
+
+def rolling_control(rolling: int | None, granularity: str) -> dbc.Col:
+    """A dropdown of rolling-mean windows, counted in periods of the current granularity."""
+    choices = list(ROLLING_CHOICES) + ([str(rolling)] if rolling and str(rolling) not in ROLLING_CHOICES else [])
+    options = [{"label": "Off", "value": "off"}] + [
+        {"label": f"{n} {granularity}s", "value": n} for n in sorted(choices, key=int)]
+    dropdown = dcc.Dropdown(id=ids.TRENDS_ROLLING, options=options, value=str(rolling) if rolling else "off",
+                            clearable=False, searchable=False)
+    return _labelled("Rolling mean", dropdown, {"xs": 12, "md": 2})
+
+
+def _labelled(label: str, control, width: dict) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, html_for=control.id, className="small text-muted mb-1"), control], **width)
+
+
+def _graph(graph_id: str) -> dcc.Graph:
+    return dcc.Graph(id=graph_id, config={"displaylogo": False})
