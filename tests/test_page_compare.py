@@ -140,7 +140,7 @@ def test_controls_write_the_url(dash_app):
     from helios_dash.pages.compare import update_compare_query
 
     assert update_compare_query(["a", "b"], "2026-01-01", None, "month", "Asia/Tokyo") == (
-        "?start=2026-01-01&granularity=month&algorithms=a%2Cb&tz=Asia%2FTokyo")
+        "?start=2026-01-01&granularity=month&algorithms=a,b&tz=Asia/Tokyo")
     assert update_compare_query([], None, None, "week", "UTC") == ""
 
 

@@ -35,7 +35,7 @@ def shell(poll_seconds: float) -> html.Div:
         dbc.NavbarToggler(id="navbar-toggler"),
         dbc.Collapse(dbc.Nav(links, navbar=True), id="navbar-collapse", navbar=True, is_open=False),
         live,
-    ], fluid=True), color="dark", dark=True, className="mb-3")
+    ], fluid=True), color="dark", dark=True, expand="lg", className="mb-3")
     return html.Div([
         navbar,
         dcc.Interval(id=ids.POLL, interval=int(poll_seconds * 1000)),

@@ -60,7 +60,10 @@ def select_algorithm_metrics(store: Store, filters: Filters, measures=tuple(MEAS
 
 
 def add_quality_interval(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add ``ci_low``/``ci_high``: Student-t 95% interval of the mean quality (NaN below 2 runs)."""
+    """Add ``ci_low``/``ci_high``: Student-t 95% interval of the mean quality (NaN below 2 runs).
+
+    The interval is clipped to the 0-100 scale: a mean quality cannot leave it.
+    """
     n = frame["validations"].astype("float64")
     counts = [c for c in ("validations", "tests", "successes") if c in frame]
     frame = frame.astype(dict.fromkeys(counts, "int64"))
@@ -68,8 +71,8 @@ def add_quality_interval(frame: pd.DataFrame) -> pd.DataFrame:
         t = stats.t.ppf(0.5 + CONFIDENCE_LEVEL / 2, n - 1)
         half_width = t * frame["std_quality"].astype("float64") / np.sqrt(n)
     half_width = half_width.where(n >= 2)
-    frame["ci_low"] = frame["mean_quality"] - half_width
-    frame["ci_high"] = frame["mean_quality"] + half_width
+    frame["ci_low"] = (frame["mean_quality"] - half_width).clip(lower=0)
+    frame["ci_high"] = (frame["mean_quality"] + half_width).clip(upper=100)
     if "successes" in frame:
         frame["success_rate"] = frame["successes"] / frame["validations"]
     return frame

@@ -12,7 +12,7 @@ SHARED_KEYS = ("domain", "type", "start", "end", "granularity", "tz")
 def view_search(filters: Filters, extras: dict[str, object] | None = None) -> str:
     """``?domain=quantum&start=...`` for this view; defaults and empty extras left out."""
     pairs = filters.to_query() + [(k, str(v)) for k, v in (extras or {}).items() if v not in (None, "", [])]
-    return "?" + urlencode(pairs) if pairs else ""
+    return "?" + urlencode(pairs, safe=",:/") if pairs else ""  # a,b and Asia/Tokyo stay readable
 
 
 def first(query: dict, key: str, default: str | None = None) -> str | None:
