@@ -45,3 +45,16 @@ def app_store(dash_app):
     from helios_dash.extensions import get_store
 
     return get_store()
+
+
+@pytest.fixture
+def settled(dash_app, app_store):
+    """Wait until the polled data version caught up with the store, so cached services are fresh."""
+    import time
+
+    from helios_dash.services.live import current_data_version
+
+    deadline = time.time() + 3 * POLL_SECONDS
+    while current_data_version() != app_store.data_version() and time.time() < deadline:
+        time.sleep(0.05)
+    return app_store

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from contextvars import copy_context
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl
@@ -19,16 +18,6 @@ ROWS_SQL = sa.text(
     "FROM validations v JOIN algorithms a ON a.id = v.algorithm_id JOIN domains d ON d.id = a.domain_id"
 )
 
-
-@pytest.fixture
-def settled(dash_app, app_store):
-    """Wait until the polled data version has caught up with the store, so cached services are fresh."""
-    from helios_dash.services.live import current_data_version
-
-    deadline = time.time() + 3
-    while current_data_version() != app_store.data_version() and time.time() < deadline:
-        time.sleep(0.05)
-    return app_store
 
 
 def expected_stats(store, types: list[str], start: date, end: date, tz: str) -> pd.DataFrame:

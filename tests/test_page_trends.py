@@ -1,7 +1,6 @@
 """Trends page without a browser: callbacks, figures and service checked against plain SQL + pandas."""
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl
 
@@ -14,16 +13,6 @@ ROWS_SQL = sa.text(
     "FROM validations v JOIN algorithms a ON a.id = v.algorithm_id"
 )
 
-
-@pytest.fixture
-def settled(dash_app, app_store):
-    """Wait until the polled data version has caught up with the store, so cached services are fresh."""
-    from helios_dash.services.live import current_data_version
-
-    deadline = time.time() + 3
-    while current_data_version() != app_store.data_version() and time.time() < deadline:
-        time.sleep(0.05)
-    return app_store
 
 
 def local_rows(store, tz: str) -> pd.DataFrame:
@@ -141,10 +130,10 @@ def test_url_options_reach_view_and_controls(dash_app):
 def test_controls_become_the_query_string(dash_app):
     from helios_dash.pages import trends
 
-    search = trends.update_trends_query(["quantum"], [], None, None, "month", "Europe/Paris", "type", "4")
+    search = trends.update_trends_query(["quantum"], [], None, None, "month", "Europe/Paris", "type", "4", {})
     assert search.startswith("?") and parse_qsl(search[1:]) == [
         ("domain", "quantum"), ("granularity", "month"), ("tz", "Europe/Paris"), ("split", "type"), ("rolling", "4")]
-    assert trends.update_trends_query([], [], None, None, "week", "UTC", "none", "off") == ""
+    assert trends.update_trends_query([], [], None, None, "week", "UTC", "none", "off", {}) == ""
 
 
 def test_timezone_note_names_zone_and_week_start(dash_app):

@@ -16,7 +16,8 @@ def base_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go
         title={"text": title, "x": 0.01, "xanchor": "left"},
         template="plotly_white", colorway=PALETTE, font={"family": FONT, "size": 12},
         height=height, margin={"l": 60, "r": 20, "t": 50, "b": 50},
-        legend={"orientation": "h", "y": -0.2}, hovermode="closest",
+        # Below the x-axis title, measured from the container so it never overlaps on short plots.
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"}, hovermode="closest",
     )
     figure.update_xaxes(title_text=x_title)
     figure.update_yaxes(title_text=y_title)

@@ -14,7 +14,7 @@ from ..services.catalog import domain_options
 from ..services.domains import compare_domains
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
-from ..ui.url import query_dict, view_search
+from ..ui.url import query_dict, read_view, view_search
 
 PAGE = "domains"
 dash.register_page(__name__, path="/domains", name="Domains", title="HELIOS Analytics: Domains")
@@ -32,9 +32,10 @@ STATS = [  # field, label, format of the value
 
 def layout(**query):
     """Controls and view state from the URL; the content is filled by ``update_domains``."""
-    filters, notices = Filters.from_query(query)
+    options = domain_options()
+    filters, notices = read_view(query, {o["value"] for o in options})
     bar = controls.filter_bar(
-        controls.domain_control(PAGE, filters, domain_options()),
+        controls.domain_control(PAGE, filters, options),
         controls.type_control(PAGE, filters),
         controls.date_control(PAGE, filters),
         controls.tz_control(PAGE, filters),
@@ -60,11 +61,9 @@ def layout(**query):
     prevent_initial_call=True,
 )
 def update_domains_query(domains, types, start, end, tz, view):
-    """The URL the controls ask for."""
-    # This page has no granularity control: keep the one the URL brought from Trends.
-    granularity = Filters.from_query(view or {})[0].granularity
+    """The URL the controls ask for; what this page has no control for stays as the URL had it."""
     return view_search(controls.filters_from_controls(
-        domains=domains, types=types, start=start, end=end, tz=tz, granularity=granularity))
+        Filters.from_query(view or {})[0], domains=domains, types=types, start=start, end=end, tz=tz))
 
 
 @callback(

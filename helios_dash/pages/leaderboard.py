@@ -16,7 +16,7 @@ from ..services.catalog import domain_options
 from ..services.leaderboard import format_sort, parse_sort, rank_algorithms, summarize_leaderboard
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
-from ..ui.url import first, query_dict, view_search
+from ..ui.url import first, query_dict, read_view, view_search
 
 PAGE = "leaderboard"
 dash.register_page(__name__, path="/leaderboard", name="Leaderboard", title="HELIOS Analytics: Leaderboard")
@@ -76,11 +76,7 @@ def layout(**query):
 
 def leaderboard_view(query: dict, known_domains: set[str]) -> tuple[Filters, list[str]]:
     """The view in the URL; unknown domains and a sort the leaderboard does not know are dropped with a notice."""
-    filters, notices = Filters.from_query(query)
-    unknown = [d for d in filters.domains if d not in known_domains]
-    if unknown:
-        notices.append(f"Ignored unknown domain(s): {', '.join(unknown)}.")
-        filters = filters.replace(domains=tuple(d for d in filters.domains if d in known_domains))
+    filters, notices = read_view(query, known_domains)
     try:
         parse_sort(filters.sort)
     except BadRequest as error:
@@ -144,8 +140,8 @@ def column_defs(sort_keys: list[tuple[str, bool]], closed_range: bool) -> list[d
 )
 def update_leaderboard_query(domains, types, start, end, tz, search, view):
     """The URL the controls ask for; the sort stays as the grid last set it."""
-    sort = Filters.from_query(view or {})[0].sort
-    filters = controls.filters_from_controls(domains=domains, types=types, start=start, end=end, tz=tz, sort=sort)
+    filters = controls.filters_from_controls(Filters.from_query(view or {})[0], domains=domains, types=types,
+                                             start=start, end=end, tz=tz)
     return view_search(filters, {"q": search})
 
 

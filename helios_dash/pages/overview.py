@@ -4,7 +4,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from ..figures.overview import quality_sparkline_chart
 from ..filters import Filters
@@ -12,7 +12,7 @@ from ..services.catalog import domain_options
 from ..services.overview import compare_months, recent_quality_trend, top_algorithms
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
-from ..ui.url import query_dict, view_search
+from ..ui.url import query_dict, read_view, view_search
 
 PAGE = "overview"
 dash.register_page(__name__, path="/", name="Overview", title="HELIOS Analytics: Overview")
@@ -27,9 +27,10 @@ KPIS = [  # field, label, format of the value, format of the change
 
 def layout(**query):
     """Controls and view state from the URL; the content is filled by ``update_overview``."""
-    filters, notices = Filters.from_query(query)
+    options = domain_options()
+    filters, notices = read_view(query, {o["value"] for o in options})
     bar = controls.filter_bar(
-        controls.domain_control(PAGE, filters, domain_options()),
+        controls.domain_control(PAGE, filters, options),
         controls.type_control(PAGE, filters),
         controls.tz_control(PAGE, filters),
     )
@@ -49,11 +50,13 @@ def layout(**query):
     Input(ids.control(PAGE, ids.DOMAIN), "value"),
     Input(ids.control(PAGE, ids.TYPE), "value"),
     Input(ids.control(PAGE, ids.TZ), "value"),
+    State({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
     prevent_initial_call=True,
 )
-def update_overview_query(domains, types, tz):
-    """The URL the controls ask for."""
-    return view_search(controls.filters_from_controls(domains=domains, types=types, tz=tz))
+def update_overview_query(domains, types, tz, view):
+    """The URL the controls ask for; what this page has no control for stays as the URL had it."""
+    base = Filters.from_query(view or {})[0]
+    return view_search(controls.filters_from_controls(base, domains=domains, types=types, tz=tz))
 
 
 @callback(

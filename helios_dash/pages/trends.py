@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from ..figures.trends import count_trend_chart, quality_trend_chart, speedup_trend_chart
 from ..filters import Filters
@@ -11,7 +11,7 @@ from ..services.catalog import domain_options
 from ..services.trends import track_performance
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
-from ..ui.url import first, query_dict, view_search
+from ..ui.url import first, query_dict, read_view, view_search
 
 PAGE = "trends"
 dash.register_page(__name__, path="/trends", name="Trends", title="HELIOS Analytics: Trends")
@@ -28,10 +28,11 @@ PERIOD_NOTES = {
 
 def layout(**query):
     """Controls and view state from the URL; the charts are filled by ``update_trends``."""
-    filters, notices = Filters.from_query(query)
+    options = domain_options()
+    filters, notices = read_view(query, {o["value"] for o in options})
     rolling, split, option_notices = parse_trend_options(query)
     bar = controls.filter_bar(
-        controls.domain_control(PAGE, filters, domain_options()),
+        controls.domain_control(PAGE, filters, options),
         controls.type_control(PAGE, filters),
         controls.date_control(PAGE, filters),
         controls.granularity_control(PAGE, filters),
@@ -61,12 +62,13 @@ def layout(**query):
     Input(ids.control(PAGE, ids.TZ), "value"),
     Input(ids.TRENDS_SPLIT, "value"),
     Input(ids.TRENDS_ROLLING, "value"),
+    State({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
     prevent_initial_call=True,
 )
-def update_trends_query(domains, types, start, end, granularity, tz, split, rolling):
+def update_trends_query(domains, types, start, end, granularity, tz, split, rolling, view):
     """The URL the controls ask for; "no split" and "no rolling mean" are defaults, left out."""
-    filters = controls.filters_from_controls(domains=domains, types=types, start=start, end=end,
-                                             granularity=granularity, tz=tz)
+    filters = controls.filters_from_controls(Filters.from_query(view or {})[0], domains=domains, types=types,
+                                             start=start, end=end, granularity=granularity, tz=tz)
     extras = {"split": None if split == "none" else split, "rolling": None if rolling == "off" else rolling}
     return view_search(filters, extras)
 
@@ -123,7 +125,7 @@ def split_control(split: str | None) -> dbc.Col:
     """Radio buttons: one line for everything, one per domain, or one per algorithm type."""
     radio = dbc.RadioItems(id=ids.TRENDS_SPLIT, value=split or "none", inline=True,
                            options=[{"label": label, "value": value} for value, label in SPLITS.items()])
-    return _labelled("Split by", radio, {"xs": 12, "md": 4})
+    return controls.labelled("Split by", radio, {"xs": 12, "md": 4})
 
 
 def rolling_control(rolling: int | None, granularity: str) -> dbc.Col:
@@ -133,11 +135,7 @@ def rolling_control(rolling: int | None, granularity: str) -> dbc.Col:
         {"label": f"{n} {granularity}s", "value": n} for n in sorted(choices, key=int)]
     dropdown = dcc.Dropdown(id=ids.TRENDS_ROLLING, options=options, value=str(rolling) if rolling else "off",
                             clearable=False, searchable=False)
-    return _labelled("Rolling mean", dropdown, {"xs": 12, "md": 2})
-
-
-def _labelled(label: str, control, width: dict) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, html_for=control.id, className="small text-muted mb-1"), control], **width)
+    return controls.labelled("Rolling mean", dropdown, {"xs": 12, "md": 2})
 
 
 def _graph(graph_id: str) -> dcc.Graph:

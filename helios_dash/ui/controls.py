@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 import dash_bootstrap_components as dbc
-from dash import dcc, html
+from dash import dcc
 
 from ..filters import ALGORITHM_TYPES, GRANULARITIES, Filters
 from . import ids
@@ -16,21 +16,22 @@ COMMON_TIMEZONES = [
 ]
 
 
-def _labelled(label: str, control, width: dict) -> dbc.Col:
+def labelled(label: str, control, width: dict) -> dbc.Col:
+    """A control with its small label above, in a grid column of ``width``."""
     return dbc.Col([dbc.Label(label, html_for=control.id, className="small text-muted mb-1"), control], **width)
 
 
 def domain_control(page: str, filters: Filters, options: list[dict]) -> dbc.Col:
     dropdown = dcc.Dropdown(id=ids.control(page, ids.DOMAIN), options=options, value=list(filters.domains),
                             multi=True, placeholder="All domains")
-    return _labelled("Domains", dropdown, {"xs": 12, "md": 6, "xl": 3})
+    return labelled("Domains", dropdown, {"xs": 12, "md": 6, "xl": 3})
 
 
 def type_control(page: str, filters: Filters) -> dbc.Col:
     dropdown = dcc.Dropdown(id=ids.control(page, ids.TYPE), options=[{"label": t.capitalize(), "value": t}
                             for t in ALGORITHM_TYPES], value=list(filters.types), multi=True,
                             placeholder="All types")
-    return _labelled("Algorithm types", dropdown, {"xs": 12, "md": 6, "xl": 2})
+    return labelled("Algorithm types", dropdown, {"xs": 12, "md": 6, "xl": 2})
 
 
 def date_control(page: str, filters: Filters) -> dbc.Col:
@@ -38,19 +39,19 @@ def date_control(page: str, filters: Filters) -> dbc.Col:
         id=ids.control(page, ids.DATES), start_date=_iso(filters.start), end_date=_iso(filters.end),
         display_format="YYYY-MM-DD", clearable=True, start_date_placeholder_text="Start",
         end_date_placeholder_text="End")
-    return _labelled("Dates (inclusive)", picker, {"xs": 12, "md": 6, "xl": 3})
+    return labelled("Dates (inclusive)", picker, {"xs": 12, "md": 6, "xl": 3})
 
 
 def granularity_control(page: str, filters: Filters) -> dbc.Col:
     radio = dbc.RadioItems(id=ids.control(page, ids.GRANULARITY), value=filters.granularity, inline=True,
                            options=[{"label": g.capitalize(), "value": g} for g in GRANULARITIES])
-    return _labelled("Granularity", radio, {"xs": 12, "md": 6, "xl": 2})
+    return labelled("Granularity", radio, {"xs": 12, "md": 6, "xl": 2})
 
 
 def tz_control(page: str, filters: Filters) -> dbc.Col:
     zones = COMMON_TIMEZONES + ([filters.tz] if filters.tz not in COMMON_TIMEZONES else [])
     dropdown = dcc.Dropdown(id=ids.control(page, ids.TZ), options=zones, value=filters.tz, clearable=False)
-    return _labelled("Timezone", dropdown, {"xs": 12, "md": 6, "xl": 2})
+    return labelled("Timezone", dropdown, {"xs": 12, "md": 6, "xl": 2})
 
 
 def filter_bar(*columns) -> dbc.Card:
@@ -58,14 +59,26 @@ def filter_bar(*columns) -> dbc.Card:
     return dbc.Card(dbc.CardBody(dbc.Row(list(columns), className="g-2")), className="mb-3")
 
 
-def filters_from_controls(domains=None, types=None, start=None, end=None, granularity=None, tz=None,
-                          algorithms=None, sort=None) -> Filters:
-    """Control values (None where a page has no such control) to a ``Filters``."""
-    return Filters(
-        domains=tuple(domains or ()), types=tuple(types or ()),
-        start=_date(start), end=_date(end), granularity=granularity or "week",
-        algorithms=tuple(algorithms or ()), sort=sort or None, tz=tz or "UTC",
-    )
+KEEP = object()  # "this page has no such control": the field keeps the URL's value
+
+
+def filters_from_controls(base: Filters | None = None, *, domains=KEEP, types=KEEP, start=KEEP, end=KEEP,
+                          granularity=KEEP, tz=KEEP, algorithms=KEEP, sort=KEEP) -> Filters:
+    """The view the controls ask for: ``base`` (the view in the URL) with the page's controls applied.
+
+    Fields a page has no control for keep their value from ``base``, so a filter
+    chosen on another page survives a change made on this one.
+    """
+    given = {"domains": domains, "types": types, "start": start, "end": end, "granularity": granularity,
+             "tz": tz, "algorithms": algorithms, "sort": sort}
+    convert = {"domains": _tuple, "types": _tuple, "algorithms": _tuple, "start": _date, "end": _date,
+               "granularity": lambda g: g or "week", "tz": lambda z: z or "UTC", "sort": lambda s: s or None}
+    changes = {name: convert[name](value) for name, value in given.items() if value is not KEEP}
+    return (base or Filters()).replace(**changes)
+
+
+def _tuple(values) -> tuple:
+    return tuple(values or ())
 
 
 def _iso(day: date | None) -> str | None:

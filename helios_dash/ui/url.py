@@ -28,3 +28,17 @@ def query_dict(filters: Filters, extras: dict[str, object] | None = None) -> dic
     for key, value in filters.to_query() + [(k, str(v)) for k, v in (extras or {}).items() if v not in (None, "")]:
         parsed.setdefault(key, []).append(value)
     return parsed
+
+
+def read_view(query: dict, known_domains: set[str]) -> tuple[Filters, list[str]]:
+    """The view in the URL, and notices for what was ignored (bad values, unknown domains).
+
+    An unknown domain must be dropped here, with a notice: the domain dropdown
+    would otherwise drop it silently and rewrite the URL.
+    """
+    filters, notices = Filters.from_query(query)
+    unknown = [d for d in filters.domains if d not in known_domains]
+    if unknown:
+        notices.append(f"Ignored unknown domain(s): {', '.join(unknown)}.")
+        filters = filters.replace(domains=tuple(d for d in filters.domains if d in known_domains))
+    return filters, notices

@@ -5,7 +5,6 @@ import time
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from selenium.webdriver.common.by import By
 
 from helios_dash.schema import validations
 from tests.browser.helpers import add_validations, current_query, wait_for_chart
