@@ -11,7 +11,6 @@ from ..filters import Filters
 from ..queries import select_leaderboard, select_performance_trends, select_period_report
 from .cached import per_data_version
 
-KPI_FIELDS = ["total_validations", "mean_quality", "success_rate", "best_speedup"]
 
 
 @per_data_version
