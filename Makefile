@@ -1,5 +1,5 @@
 # Two entry points on a fresh Debian machine (as root):
-#   make run   - set up, then serve the dashboard on the embedded demo store at http://127.0.0.1:8050
+#   make run   - set up (including Chromium, which renders report charts), then serve the dashboard on the embedded demo store at http://127.0.0.1:8050
 #   make test  - set up (including Debian's chromium and chromium-driver), then run every test
 PYTHON ?= python3
 VENV   := .venv
@@ -21,7 +21,7 @@ chromium:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
 	fi
 
-run: install
+run: install chromium
 	$(BIN)/gunicorn --workers 1 --threads 8 --timeout 300 --bind 127.0.0.1:8050 app:server
 
 test: install chromium

@@ -12,7 +12,6 @@ from ..queries import select_leaderboard, select_performance_trends, select_peri
 from .cached import per_data_version
 
 
-
 @per_data_version
 def compare_months(filters: Filters, today: date | None = None) -> pd.DataFrame:
     """The KPIs of this month so far (``current``) and of the same days of last month (``previous``).
