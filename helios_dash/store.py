@@ -44,6 +44,21 @@ class Store:
         finally:
             raw.close()
 
+    def read_batches(self, stmt: sa.Executable, rows: int = 100_000) -> Iterator[pd.DataFrame]:
+        """Run a SELECT and yield its rows ``rows`` at a time: large results never sit whole in memory."""
+        if not self.is_duckdb:
+            with self.engine.connect() as conn:
+                yield from pd.read_sql(stmt, conn, chunksize=rows)
+            return
+        sql, params = self._compile(stmt)
+        raw = self.engine.raw_connection()
+        try:
+            reader = raw.driver_connection.execute(sql, params).to_arrow_reader(rows)
+            for batch in reader:
+                yield batch.to_pandas()
+        finally:
+            raw.close()
+
     def scalar(self, stmt: sa.Executable):
         """The first column of the first row of a SELECT, or None."""
         with self.engine.connect() as conn:

@@ -258,3 +258,13 @@ def test_monthly_report_in_another_timezone(fixture_store):
 def test_monthly_report_empty_month(fixture_store):
     report = queries.get_monthly_report(fixture_store, Filters(), month=date(2025, 1, 1)).iloc[0]
     assert report["total_validations"] == 0 and pd.isna(report["peak_hour"])
+
+
+# -- raw records ------------------------------------------------------------------
+def test_validation_records_stream_in_time_order(fixture_store):
+    batches = list(queries.select_validation_records(fixture_store, Filters(domains=("quantum",)), batch_rows=2))
+    assert [len(b) for b in batches] == [2, 2, 2]  # quantum has 6 validations
+    rows = pd.concat(batches, ignore_index=True)
+    assert rows["created_at"].is_monotonic_increasing
+    assert rows["quality"].tolist() == [99, 80, 60, 90, 70, 72]  # 25 Feb, 2 Mar 09:00 and 12:00, 3, 10, 16 Mar
+    assert set(rows["algorithm"]) == {"VQE", "QAOA"} and set(rows["domain"]) == {"Quantum"}

@@ -8,8 +8,10 @@ from .domains import select_domain_stats
 from .leaderboard import select_leaderboard
 from .reports import get_monthly_report, select_period_report
 from .trends import select_performance_trends
+from .validations import RECORD_COLUMNS, select_validation_records
 
 __all__ = [
+    "RECORD_COLUMNS",
     "get_monthly_report",
     "pairwise_differences",
     "select_algorithm_comparison",
@@ -18,4 +20,5 @@ __all__ = [
     "select_leaderboard",
     "select_performance_trends",
     "select_period_report",
+    "select_validation_records",
 ]

@@ -1,0 +1,63 @@
+"""What an export holds, independent of its format."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..filters import Filters
+
+
+@dataclass(frozen=True)
+class Column:
+    """How one column of a table is shown: its header and its kind of value."""
+
+    key: str
+    header: str
+    # "text", "int", "float1" (one decimal), "float2", "percent" (a 0-1 share),
+    # "speedup" (a ratio shown as 1.23x), "datetime" (tz-aware UTC) or "date"
+    kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Table:
+    """A section of the export: rows in the order the view shows them."""
+
+    name: str  # "leaderboard", "algorithms", "statistics", ...: the sheet or section key
+    title: str
+    columns: tuple[Column, ...]
+    frame: pd.DataFrame  # holds at least every column key; numbers stay numbers
+
+    def rows(self) -> pd.DataFrame:
+        """The shown columns only, in order, with their headers as column names."""
+        return self.frame[[c.key for c in self.columns]].set_axis([c.header for c in self.columns], axis=1)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of the view, with a sentence that says what it shows."""
+
+    title: str
+    figure: go.Figure
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything an export of one view contains."""
+
+    title: str
+    filters: Filters
+    generated_at: datetime  # tz-aware, in the viewer's timezone (filters.tz)
+    link: str  # the dashboard URL that reopens this view
+    tables: tuple[Table, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    kpis: tuple[tuple[str, str], ...] = ()  # (label, formatted value)
+    notes: tuple[str, ...] = ()  # sentences worth printing, e.g. the leaderboard summary
+    metadata: dict[str, str] = field(default_factory=dict)  # filters, period, generated, link
+
+    def table(self, name: str) -> Table | None:
+        """The section called ``name``, if the report has it."""
+        return next((t for t in self.tables if t.name == name), None)

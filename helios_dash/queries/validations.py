@@ -1,0 +1,29 @@
+"""The validation records of a view, one by one: the raw export."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..filters import Filters
+from ..schema import algorithms, domains, validations as v
+from ..store import Store
+from ._conditions import validation_conditions
+
+RECORD_COLUMNS = ["id", "created_at", "algorithm_id", "algorithm", "domain_id", "domain", "quality",
+                  "confidence", "speedup", "tests", "validator", "hypothesis_id"]
+
+
+def select_validation_records(store: Store, filters: Filters, batch_rows: int = 100_000) -> Iterator[pd.DataFrame]:
+    """The view's validations in time order, ``batch_rows`` at a time, with algorithm and domain names."""
+    stmt = (
+        sa.select(v.c.id, v.c.created_at, v.c.algorithm_id, algorithms.c.name.label("algorithm"), v.c.domain_id,
+                  domains.c.name.label("domain"), v.c.quality, v.c.confidence, v.c.speedup, v.c.tests,
+                  v.c.validator, v.c.hypothesis_id)
+        .join(algorithms, algorithms.c.id == v.c.algorithm_id)
+        .join(domains, domains.c.id == v.c.domain_id)
+        .where(*validation_conditions(filters))
+        .order_by(v.c.created_at, v.c.id)
+    )
+    return store.read_batches(stmt, batch_rows)
