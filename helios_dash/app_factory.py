@@ -34,6 +34,9 @@ def build_app(settings: Settings) -> dash.Dash:
     server = app.server
     server.config.update(SECRET_KEY=settings.secret_key, COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6)
     extensions.cache.init_app(server, config=_cache_config(settings))
+    from .api import init_api
+
+    init_api(server)
     Compress(server)  # dynamic answers (callbacks), compressed per response
     StaticCompression(server)  # registered last, so it runs first for static files
     from .pages._shell import shell  # imported here: its callbacks need the pages registered
