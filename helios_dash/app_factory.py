@@ -39,6 +39,7 @@ def build_app(settings: Settings) -> dash.Dash:
     init_api(server)
     Compress(server)  # dynamic answers (callbacks), compressed per response
     StaticCompression(server)  # registered last, so it runs first for static files
+    from .pages import _downloads  # noqa: F401 - registers the download callback
     from .pages._shell import shell  # imported here: its callbacks need the pages registered
 
     app.layout = shell(settings.poll_seconds)

@@ -1,4 +1,4 @@
-"""The ``helios-dash`` command line: serve, simulate, init-db, seed-demo, import."""
+"""The ``helios-dash`` command line: serve, simulate, init-db, seed-demo, import, export."""
 from __future__ import annotations
 
 import functools
@@ -58,6 +58,56 @@ def simulate(rate: float, host: str, port: int):
     Simulator(get_store(), rate).start()
     click.echo(f"Streaming about {rate:g} validations per second; dashboard at http://{host}:{port}")
     app.run(host=host, port=port, debug=False)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(["algorithms", "leaderboard", "report"]))
+@click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "xlsx", "json", "pdf"]))
+@click.option("--include", multiple=True, help="A section to include (repeatable); the kind's default otherwise.")
+@click.option("--domain", multiple=True, help="Only this domain id (repeatable).")
+@click.option("--type", "types", multiple=True, help="Only this algorithm type (repeatable).")
+@click.option("--start", help="First day, YYYY-MM-DD (inclusive).")
+@click.option("--end", help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--tz", help="IANA timezone of the dates and of the timestamps written.")
+@click.option("--sort-by", help="quality, speedup, tests, validations, name or confidence.")
+@click.option("--sort-order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
+@click.option("--no-charts", is_flag=True, help="Leave charts out of a PDF.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write; a dated name by default.")
+@_friendly_errors
+def export(kind, fmt, include, domain, types, start, end, tz, sort_by, sort_order, no_charts, output):
+    """Export like POST /api/v1/export/KIND, into a file."""
+    from pathlib import Path
+
+    from . import create_app
+    from .api.blueprint import EXPORTS
+    from .exports.config import parse_export_config
+    from .exports.render import export_view
+
+    sections, title = EXPORTS[kind]
+    filters = {k: v for k, v in {"domain": list(domain), "type": list(types), "start": start, "end": end,
+                                 "tz": tz}.items() if v}
+    options = {"sort_order": sort_order, "include_charts": not no_charts} | ({"sort_by": sort_by} if sort_by else {})
+    config = {"format": fmt, "filters": filters, "options": options} | ({"include": list(include)} if include else {})
+    request = parse_export_config(config, sections)
+    settings = Settings.from_env()
+    app = create_app(settings)
+    with app.server.app_context():
+        exported = export_view(request, title, settings.public_url)
+        target = Path(output or exported.filename)
+        _write_atomically(target, exported.content)
+    click.echo(f"Wrote {target} ({target.stat().st_size:,} bytes)")
+
+
+def _write_atomically(target, content) -> None:
+    """Write to a temporary file beside ``target``, then rename: never a half-written export."""
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with open(partial, "wb") as out:
+            for chunk in [content] if isinstance(content, bytes) else content:
+                out.write(chunk)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 @main.command("init-db")

@@ -29,6 +29,7 @@ class Settings:
     demo_data: bool = True
     demo_validations: int = 200_000
     timezone: str = "UTC"
+    public_url: str = "http://127.0.0.1:8050/"  # where links in exports made outside a request point
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -44,4 +45,5 @@ class Settings:
             demo_data=_flag(env.get("HELIOS_DEMO_DATA", "1")),
             demo_validations=int(env.get("HELIOS_DEMO_VALIDATIONS", cls.demo_validations)),
             timezone=env.get("HELIOS_TIMEZONE", cls.timezone),
+            public_url=env.get("HELIOS_PUBLIC_URL", cls.public_url),
         )

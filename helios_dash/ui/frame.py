@@ -1,4 +1,4 @@
-"""The frame every page shares: title, notices, copy-link button, view store."""
+"""The frame every page shares: title, notices, download menu, copy-link button, view store."""
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
@@ -16,7 +16,8 @@ def page_frame(page: str, title: str, question: str, notices: list[str], view: d
     """
     header = dbc.Row([
         dbc.Col([html.H2(title, className="mb-0"), html.P(question, className="text-muted small mb-0")]),
-        dbc.Col(copy_link_button(page), width="auto", className="d-flex align-items-center"),
+        dbc.Col([download_menu(page), copy_link_button(page)], width="auto",
+                className="d-flex align-items-center gap-2"),
     ], className="mb-3 align-items-center")
     alerts = [dbc.Alert(notice, color="warning", dismissable=True, className="py-2") for notice in notices]
     stores = [dcc.Store(id={"type": ids.VIEW_QUERY, "page": page}),
@@ -31,6 +32,23 @@ def copy_link_button(page: str) -> html.Div:
                       className="d-inline-block me-1"),
         html.Span("Copy link", className="small text-muted"),
     ], className="btn btn-outline-secondary btn-sm d-flex align-items-center")
+
+
+EXPORT_FORMATS = (("csv", "CSV (main table)"), ("xlsx", "Excel workbook"), ("json", "JSON"),
+                  ("pdf", "PDF report with charts"))
+
+
+def download_menu(page: str) -> html.Div:
+    """A "Download" menu exporting the view on screen; a spinner shows while it is prepared."""
+    items = [dbc.DropdownMenuItem(label, id={"type": ids.DOWNLOAD_ITEM, "page": page, "format": fmt})
+             for fmt, label in EXPORT_FORMATS]
+    status = dcc.Loading(html.Div([
+        dcc.Download(id={"type": ids.DOWNLOAD, "page": page}),
+        html.Span(id={"type": ids.DOWNLOAD_STATUS, "page": page}, className="small text-danger"),
+    ]), type="circle", delay_show=200)
+    menu = dbc.DropdownMenu(items, label="Download", size="sm", color="secondary", align_end=True,
+                            id={"type": ids.DOWNLOAD_MENU, "page": page})
+    return html.Div([menu, status], className="d-flex align-items-center gap-1")
 
 
 def loading(*children) -> dcc.Loading:

@@ -13,6 +13,10 @@ NAV_LINK = "nav-link"                 # pattern-matching type: {"type": NAV_LINK
 VIEW_QUERY = "view-query"             # pattern type: the search string a page's controls ask for
 VIEW_STATE = "view-state"             # pattern type: the view parsed from the URL, input of the charts
 COPY_LINK = "copy-link"               # pattern-matching type: {"type": COPY_LINK, "page": name}
+DOWNLOAD_MENU = "download-menu"       # pattern type: the page's "Download" dropdown
+DOWNLOAD_ITEM = "download-item"       # pattern type: {"type", "page", "format"}: one export format
+DOWNLOAD = "download"                 # pattern type: the page's dcc.Download
+DOWNLOAD_STATUS = "download-status"   # pattern type: why an export failed, if it did
 
 # -- shared filter controls, one set per page ----------------------------------
 # Use ``control(page, name)``: the same control on two pages needs two ids.

@@ -1,0 +1,59 @@
+"""The "Download" menu of every page: the view on screen, exported in the chosen format.
+
+Like ``_shell``, imported by ``create_app`` (Dash skips underscored page modules).
+"""
+from __future__ import annotations
+
+import dash
+from dash import ALL, Input, Output, State, ctx, dcc
+from flask import request
+
+from ..errors import HeliosError
+from ..exports.config import ExportRequest
+from ..exports.render import export_view
+from ..filters import Filters
+from ..ui import ids
+
+PAGE_EXPORTS = {  # page: (sections, report title); CSV takes the first section
+    "overview": (("kpis", "leaderboard", "statistics", "metadata"), "HELIOS overview"),
+    "domains": (("statistics", "metadata"), "HELIOS domain statistics"),
+    "trends": (("trends", "metadata"), "HELIOS performance trends"),
+    "compare": (("comparison", "metadata"), "HELIOS algorithm comparison"),
+    "leaderboard": (("leaderboard", "metadata"), "HELIOS leaderboard"),
+}
+
+
+def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
+    """The download of ``page``'s view in ``fmt`` (dcc.Download data), or an error message."""
+    sections, title = PAGE_EXPORTS[page]
+    if fmt == "csv":
+        sections = sections[:1]
+    filters, _ = Filters.from_query(view or {})
+    try:
+        exported = export_view(ExportRequest(fmt, sections, filters), title, _base_url())
+    except HeliosError as error:
+        return dash.no_update, f"Export failed: {error.message}"
+    return dcc.send_bytes(exported.content, exported.filename, type=exported.media_type), ""
+
+
+@dash.callback(
+    Output({"type": ids.DOWNLOAD, "page": ALL}, "data"),
+    Output({"type": ids.DOWNLOAD_STATUS, "page": ALL}, "children"),
+    Input({"type": ids.DOWNLOAD_ITEM, "page": ALL, "format": ALL}, "n_clicks"),
+    State({"type": ids.VIEW_STATE, "page": ALL}, "data"),
+    prevent_initial_call=True,
+)
+def update_download(clicks, views):
+    """Export the view of the page whose menu item was clicked."""
+    trigger = ctx.triggered_id
+    if not trigger or not any(clicks):
+        return [dash.no_update] * len(views), [dash.no_update] * len(views)
+    data, message = export_page(trigger["page"], trigger["format"], views[0] if views else None)
+    return [data] * len(views), [message] * len(views)
+
+
+def _base_url() -> str:
+    try:
+        return request.host_url
+    except RuntimeError:  # called outside a request, e.g. in a test
+        return "http://127.0.0.1:8050/"
