@@ -53,7 +53,7 @@ class Store:
         sql, params = self._compile(stmt)
         raw = self.engine.raw_connection()
         try:
-            reader = raw.driver_connection.execute(sql, params).to_arrow_reader(rows)
+            reader = raw.driver_connection.sql(sql, params=params).to_arrow_reader(rows)
             for batch in reader:
                 yield batch.to_pandas()
         finally:
