@@ -104,11 +104,11 @@ def test_csv_reads_back_with_plain_numbers_and_instants_in_the_report_timezone()
     assert df["Tied with above"].tolist() == [True, False, True]
 
 
-def test_csv_is_utf8_without_bom_with_crlf_lines():
+def test_csv_is_utf8_without_bom_one_line_per_row():
     data = to_csv(make_report())
     assert data.startswith(b'"Algorithm",')
     assert "Schrödinger–QAOA ü" in data.decode("utf-8")
-    assert data.count(b"\r\n") == 4 and data.endswith(b"\r\n")
+    assert data.count(b"\n") == 4 and data.endswith(b"\n")
 
 
 def test_csv_section_is_chosen_by_name():
@@ -125,7 +125,7 @@ def test_csv_of_no_matching_data_is_the_header_only():
     data = to_csv(make_report(algorithms_frame().iloc[0:0]))
     df = read_csv(data)
     assert list(df.columns) == HEADERS and len(df) == 0
-    assert data.count(b"\r\n") == 1
+    assert data.count(b"\n") == 1
 
 
 @pytest.mark.parametrize("payload", CORPUS)
@@ -175,7 +175,7 @@ def test_streamed_records_pull_one_batch_at_a_time():
 
 
 def test_streamed_records_of_no_matching_data_are_the_header_only():
-    assert b"".join(iter_csv_records([], "UTC")) == (",".join(RECORD_COLUMNS) + "\r\n").encode()
+    assert b"".join(iter_csv_records([], "UTC")) == (",".join(RECORD_COLUMNS) + "\n").encode()
 
 
 @pytest.mark.slow

@@ -3,7 +3,8 @@
 - UTF-8 without a byte-order mark. The same bytes go to scripts (API, CLI), where a
   BOM glues itself to the first header name (Python's ``csv``, ``cut``, ``COPY``);
   people who open files in Excel get XLSX, typed and with the timezone in its headers.
-- Lines end with CRLF, as RFC 4180 says; every reader accepts them.
+- Lines end with LF: Arrow's writer takes no other ending before pyarrow 22, and
+  Excel, pandas, R and Python's ``csv`` all read LF.
 - Timestamps are ISO-8601 with the offset of the report's timezone
   (2026-03-01T10:00:00+01:00), so they name one instant wherever they are read.
 - Numbers are plain numbers, never formatted: a "percent" column holds 0-1 fractions
@@ -27,7 +28,7 @@ from .cells import neutralise, plain_column, safe_text
 from .model import Report, Table
 
 ENCODING = "utf-8"
-LINE_END = "\r\n"
+LINE_END = "\n"
 CHUNK_ROWS = 20_000  # rows rendered at a time when streaming: about 2.5 MB of CSV
 
 
@@ -78,7 +79,7 @@ def _encode(frame: pd.DataFrame, header: list[str] | None) -> bytes:
     if header is not None:
         table = table.rename_columns([safe_text(h) for h in header])
     # Arrow's writer: about 10 times faster than DataFrame.to_csv; floats still round-trip exactly.
-    options = pacsv.WriteOptions(include_header=header is not None, quoting_style="needed", eol=LINE_END)
+    options = pacsv.WriteOptions(include_header=header is not None, quoting_style="needed")
     sink = pa.BufferOutputStream()
     pacsv.write_csv(table, sink, options)
     return sink.getvalue().to_pybytes()
