@@ -52,11 +52,16 @@ class Store:
             return
         sql, params = self._compile(stmt)
         raw = self.engine.raw_connection()
+        finished = False
         try:
-            reader = raw.driver_connection.sql(sql, params=params).to_arrow_reader(rows)
-            for batch in reader:
+            for batch in raw.driver_connection.sql(sql, params=params).to_arrow_reader(rows):
                 yield batch.to_pandas()
+            finished = True
         finally:
+            if not finished:
+                # Stopped early (a cancelled download): the connection still holds an open
+                # result, so it is discarded rather than handed back to the pool.
+                raw.invalidate()
             raw.close()
 
     def scalar(self, stmt: sa.Executable):

@@ -49,3 +49,26 @@ def test_import_with_column_map(run, tmp_path):
     result = run("import", str(path), "--map", "algo=algorithm", "--map", "score=quality", "--map", "when=created_at")
     assert result.exit_code == 0, result.output
     assert "Imported 1 of 1 rows" in result.output
+
+
+def test_export_writes_the_file_whole(tmp_path):
+    # A fresh interpreter: the command builds its own app, and Dash's page registry is per process.
+    import os
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    env = {**os.environ, "HELIOS_DATABASE_URL": f"duckdb:///{tmp_path / 'cli.duckdb'}",
+           "HELIOS_DEMO_VALIDATIONS": "3000"}
+    target = tmp_path / "board.csv"
+    done = subprocess.run([sys.executable, "-m", "helios_dash", "export", "leaderboard", "--format", "csv",
+                           "--domain", "quantum", "--sort-by", "tests", "-o", str(target)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    frame = pd.read_csv(target)
+    assert frame["Domain"].eq("Quantum").all() and frame["Tests"].is_monotonic_decreasing
+    assert not list(tmp_path.glob("*.partial"))
+    bad = subprocess.run([sys.executable, "-m", "helios_dash", "export", "leaderboard", "--start", "May 1"],
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "start='May 1'" in bad.stderr and "Traceback" not in bad.stderr

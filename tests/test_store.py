@@ -111,3 +111,13 @@ def test_portable_append_path_writes_missing_values_as_null(store):
     store.is_duckdb = True
     nulls = store.scalar(sa.select(sa.func.count()).select_from(domains).where(domains.c.description.is_(None)))
     assert nulls == 1
+
+
+def test_a_stream_stopped_early_leaves_the_store_usable(store):
+    with store.write() as conn:
+        store.append_frame(conn, domains, pd.DataFrame({"id": list("abcdef"), "name": list("ABCDEF")}))
+    batches = store.read_batches(sa.select(domains).order_by(domains.c.id), rows=2)
+    assert next(batches)["id"].tolist() == ["a", "b"]
+    batches.close()  # what a cancelled download does
+    assert store.data_version() == 1
+    assert [len(b) for b in store.read_batches(sa.select(domains), rows=4)] == [4, 2]

@@ -45,7 +45,8 @@ def parse_export_config(payload, default_include: tuple[str, ...]) -> ExportRequ
     filters = _filters(payload.get("filters") or {}, problems)
     options = _options(payload.get("options") or {}, problems)
     if problems:
-        raise BadRequest(f"Invalid export configuration: {', '.join(p['field'] for p in problems)}.", problems)
+        described = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+        raise BadRequest(f"Invalid export configuration ({described}).", problems)
     return ExportRequest(fmt, include, filters, **options)
 
 
