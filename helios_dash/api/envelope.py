@@ -1,12 +1,11 @@
-"""The response envelope of the feature guide, for successes and errors alike."""
+"""The error envelope of the feature guide (successes are rendered by ``exports.json``)."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
 
 from flask import g, jsonify
 
-API_VERSION = "1.0"
+from ..exports.json import envelope_meta
 
 
 def request_id() -> str:
@@ -16,17 +15,8 @@ def request_id() -> str:
     return g.request_id
 
 
-def meta() -> dict:
-    return {"timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "request_id": request_id(), "version": API_VERSION}
-
-
-def success(data, status: int = 200):
-    """``{"status": "success", "data": ..., "meta": ...}``."""
-    return jsonify({"status": "success", "data": data, "meta": meta()}), status
-
-
 def failure(code: str, message: str, details: list[dict] | None = None, status: int = 400):
     """``{"status": "error", "error": {"code", "message", "details"}, "meta": ...}``."""
-    body = {"status": "error", "error": {"code": code, "message": message, "details": details or []}, "meta": meta()}
+    error = {"code": code, "message": message, "details": details or []}
+    body = {"status": "error", "error": error, "meta": envelope_meta(request_id())}
     return jsonify(body), status

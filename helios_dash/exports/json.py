@@ -31,7 +31,7 @@ def to_json(report: Report, request_id: str | None = None) -> bytes:
         "notes": list(report.notes),
     }
     data.update({table.name: table_records(table, report.filters.tz) for table in report.tables})
-    body = {"status": "success", "data": data, "meta": _meta(request_id)}
+    body = {"status": "success", "data": data, "meta": envelope_meta(request_id)}
     return json.dumps(body, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
@@ -43,6 +43,7 @@ def table_records(table: Table, tz: str) -> list[dict]:
     return frame.where(frame.notna(), None).to_dict("records")
 
 
-def _meta(request_id: str | None) -> dict:
+def envelope_meta(request_id: str | None = None) -> dict:
+    """The envelope's ``meta``: UTC time, request id (a new one if none), API version."""
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
     return {"timestamp": stamp, "request_id": request_id or f"req_{uuid.uuid4().hex[:12]}", "version": API_VERSION}
