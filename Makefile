@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Browser tests and chart images need Debian's Chromium and its WebDriver.
+# Browser tests and chart images need Debian's Chromium and its WebDriver; PDF reports
+# are set in DejaVu Sans (Unicode), which fpdf2 does not ship.
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
 chromium:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! test -f $(FONT); then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-dejavu-core; \
 	fi
 
 run: install chromium

@@ -31,7 +31,7 @@ def leaderboard_chart(board: pd.DataFrame, top: int = TOP) -> go.Figure:
             figure.add_trace(_interval_dots(part, label, colour))
     figure.update_yaxes(categoryorder="array", categoryarray=list(shown["label"]), autorange="reversed",
                         automargin=True)
-    figure.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+    figure.update_layout(legend={"orientation": "h", "yref": "paper", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
     return figure
 
 
