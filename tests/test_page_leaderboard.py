@@ -209,3 +209,30 @@ def test_bad_url_values_become_notices_and_the_grid_follows_the_url(dash_app):
     assert "hide" not in {c["field"]: c for c in column_defs([("rank", True)], True)}["rank_change"]
     assert "Rank change: against 2026-05-02 to 2026-05-31" in str(layout(start="2026-06-01", end="2026-06-30")
                                                                    .to_plotly_json())
+
+
+def test_search_keeps_rows_matching_every_word():
+    import pandas as pd
+
+    from helios_dash.services.leaderboard import search_board
+
+    board = pd.DataFrame({"name": ["Lattice-Based KEM", "Code-Based KEM", "Tabu Search"],
+                          "domain": ["Cryptography", "Cryptography", "Optimization"],
+                          "type": ["novel", "baseline", "baseline"]})
+    assert search_board(board, "kem")["name"].tolist() == ["Lattice-Based KEM", "Code-Based KEM"]
+    assert search_board(board, "KEM baseline")["name"].tolist() == ["Code-Based KEM"]
+    assert search_board(board, "  ")["name"].tolist() == board["name"].tolist()
+    assert search_board(board, "quantum").empty
+
+
+def test_leaderboard_download_follows_the_grid_search(dash_app, settled):
+    import io
+
+    import pandas as pd
+
+    from helios_dash.pages._downloads import export_page
+
+    data, message = export_page("leaderboard", "csv", {"domain": ["cryptography"], "q": ["kem"]})
+    rows = pd.read_csv(io.BytesIO(__import__("base64").b64decode(data["content"])))
+    assert message == "" and len(rows) > 0
+    assert rows["Algorithm"].str.casefold().str.contains("kem").all()

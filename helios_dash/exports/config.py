@@ -19,7 +19,7 @@ FORMATS = ("pdf", "csv", "json", "xlsx")
 RECORDS = "validations"  # raw records: CSV only, streamed
 FILTER_KEYS = {"domain": "domain", "domains": "domain", "type": "type", "types": "type", "start": "start",
                "end": "end", "algorithms": "algorithms", "tz": "tz", "granularity": "granularity"}
-OPTION_KEYS = ("sort_by", "sort_order", "include_charts")
+OPTION_KEYS = ("sort_by", "sort_order", "include_charts", "search")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class ExportRequest:
     sort_by: str | None = None
     descending: bool = True
     include_charts: bool = True
+    search: str | None = None  # the Leaderboard's quick search: only rows matching every word
 
 
 def parse_export_config(payload, default_include: tuple[str, ...]) -> ExportRequest:
@@ -104,4 +105,8 @@ def _options(value, problems: list[dict]) -> dict:
         problems.append({"field": "options.sort_order", "message": "must be asc or desc"})
     if not isinstance(charts, bool):
         problems.append({"field": "options.include_charts", "message": "must be true or false"})
-    return {"sort_by": sort_by, "descending": order != "asc", "include_charts": charts is not False}
+    search = value.get("search")
+    if search is not None and not isinstance(search, str):
+        problems.append({"field": "options.search", "message": "must be text"})
+    return {"sort_by": sort_by, "descending": order != "asc", "include_charts": charts is not False,
+            "search": search or None}

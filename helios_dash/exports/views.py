@@ -17,7 +17,7 @@ from ..filters import Filters
 from ..services.algorithms import SORT_KEYS, describe_algorithms
 from ..services.compare import compare_algorithms, compare_trends
 from ..services.domains import compare_domains
-from ..services.leaderboard import rank_algorithms, summarize_leaderboard
+from ..services.leaderboard import rank_algorithms, search_board, summarize_leaderboard
 from ..services.overview import compare_months
 from ..services.trends import track_performance
 from ..ui.url import view_search
@@ -65,10 +65,14 @@ COMPARISON_COLUMNS = (
 
 
 def build_report(title: str, filters: Filters, sections: tuple[str, ...], base_url: str,
-                 include_charts: bool = True, sort_by: str | None = None, descending: bool = True) -> Report:
-    """The report of ``filters`` with the chosen sections, in the order of SECTIONS."""
-    parts = [SECTION_BUILDERS[name](filters, sort_by, descending) for name in SECTIONS if name in sections
-             and name in SECTION_BUILDERS]
+                 include_charts: bool = True, sort_by: str | None = None, descending: bool = True,
+                 search: str | None = None) -> Report:
+    """The report of ``filters`` with the chosen sections, in the order of SECTIONS.
+
+    ``search`` narrows the leaderboard as the page's quick search does.
+    """
+    parts = [SECTION_BUILDERS[name](filters, sort_by, descending, search) for name in SECTIONS
+             if name in sections and name in SECTION_BUILDERS]
     link = urljoin(base_url, PAGE_PATHS.get(next(iter(sections), ""), "/")) + view_search(filters)
     generated = datetime.now(filters.zone)
     return Report(
@@ -95,22 +99,24 @@ def describe_view(filters: Filters, generated: datetime, link: str) -> dict[str,
     }
 
 
-def _leaderboard(filters: Filters, sort_by: str | None, descending: bool) -> dict:
+def _leaderboard(filters: Filters, sort_by: str | None, descending: bool, search: str | None) -> dict:
+    # As on the page: the search narrows the table; the chart and summary show the whole board.
     board = rank_algorithms(filters)
+    table = search_board(board, search)
     if sort_by:
-        board = _sorted(board, sort_by, descending)
-    summary = summarize_leaderboard(rank_algorithms(filters))
-    return {"tables": [Table("leaderboard", "Leaderboard", LEADERBOARD_COLUMNS, board)],
+        table = _sorted(table, sort_by, descending)
+    summary = summarize_leaderboard(board)
+    return {"tables": [Table("leaderboard", "Leaderboard", LEADERBOARD_COLUMNS, table)],
             "charts": [Chart("Mean quality with 95% interval", leaderboard_chart(board.sort_values("rank")), summary)],
-            "notes": [summary]}
+            "notes": [summary] + ([f"Table rows matching the search {search!r}."] if search else [])}
 
 
-def _algorithms(filters: Filters, sort_by: str | None, descending: bool) -> dict:
+def _algorithms(filters: Filters, sort_by: str | None, descending: bool, _search) -> dict:
     frame = describe_algorithms(filters, sort_by or "quality", descending)
     return {"tables": [Table("algorithms", "Algorithms", ALGORITHM_COLUMNS, frame)]}
 
 
-def _statistics(filters: Filters, _sort_by, _descending) -> dict:
+def _statistics(filters: Filters, _sort_by, _descending, _search) -> dict:
     stats = compare_domains(filters)
     best = (f"{stats.iloc[0]['domain']} has the highest mean quality ({stats.iloc[0]['mean_quality']:.1f}) "
             f"of {len(stats)} domains." if not stats.empty else "No validations match these filters.")
@@ -118,7 +124,7 @@ def _statistics(filters: Filters, _sort_by, _descending) -> dict:
             "charts": [Chart("Mean quality per domain", domain_quality_chart(stats), best)]}
 
 
-def _trends(filters: Filters, _sort_by, _descending) -> dict:
+def _trends(filters: Filters, _sort_by, _descending, _search) -> dict:
     trends = track_performance(filters)
     args = (trends, filters.granularity, filters.tz)
     counts = int(trends["validations"].sum()) if not trends.empty else 0
@@ -129,14 +135,14 @@ def _trends(filters: Filters, _sort_by, _descending) -> dict:
                        Chart(f"Validations per {filters.granularity}", count_trend_chart(*args))]}
 
 
-def _comparison(filters: Filters, _sort_by, _descending) -> dict:
+def _comparison(filters: Filters, _sort_by, _descending, _search) -> dict:
     metrics = compare_algorithms(filters).metrics
     chart = compare_trends_chart(compare_trends(filters), filters.granularity, filters.tz)
     return {"tables": [Table("comparison", "Comparison", COMPARISON_COLUMNS, metrics)],
             "charts": [Chart(f"Mean quality per {filters.granularity}", chart)]}
 
 
-def _kpis(filters: Filters, _sort_by, _descending) -> dict:
+def _kpis(filters: Filters, _sort_by, _descending, _search) -> dict:
     months = compare_months(filters)
     now = months.loc["current"]
     return {"kpis": [

@@ -13,6 +13,7 @@ from ..exports.config import ExportRequest
 from ..exports.render import export_view
 from ..filters import Filters
 from ..ui import ids
+from ..ui.url import first
 
 PAGE_EXPORTS = {  # page: (sections, report title); CSV takes the first section
     "overview": (("kpis", "leaderboard", "statistics", "metadata"), "HELIOS overview"),
@@ -29,8 +30,9 @@ def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
     if fmt == "csv":
         sections = sections[:1]
     filters, _ = Filters.from_query(view or {})
+    search = first(view or {}, "q")  # the Leaderboard's quick search narrows its download too
     try:
-        exported = export_view(ExportRequest(fmt, sections, filters), title, _base_url())
+        exported = export_view(ExportRequest(fmt, sections, filters, search=search), title, _base_url())
     except HeliosError as error:
         return dash.no_update, f"Export failed: {error.message}"
     return dcc.send_bytes(exported.content, exported.filename, type=exported.media_type), ""

@@ -56,6 +56,22 @@ def sort_board(board: pd.DataFrame, keys: list[tuple[str, bool]]) -> pd.DataFram
                              ignore_index=True)
 
 
+def search_board(board: pd.DataFrame, text: str | None) -> pd.DataFrame:
+    """The rows whose name, domain or type contains every word of ``text`` (any case).
+
+    The grid's quick search does the same on screen, so a download of a searched
+    board holds the rows the user sees.
+    """
+    words = (text or "").casefold().split()
+    if not words:
+        return board
+    haystack = (board["name"] + " " + board["domain"] + " " + board["type"]).str.casefold()
+    keep = pd.Series(True, index=board.index)
+    for word in words:
+        keep &= haystack.str.contains(word, regex=False)
+    return board[keep].reset_index(drop=True)
+
+
 def summarize_leaderboard(board: pd.DataFrame) -> str:
     """One sentence on who leads the board and whether the lead is statistically clear."""
     if board.empty:
