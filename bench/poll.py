@@ -1,0 +1,94 @@
+"""How many live-update polls a second one dashboard process answers, and what they cost the store.
+
+    .venv/bin/python bench/poll.py [--seconds 10] [--clients 32]
+
+Serves the dashboard with gunicorn (1 worker, 8 threads, as deployed) over a temporary demo
+store, then has ``--clients`` threads in this process post the poll callback as fast as they
+can. It runs twice: with the per-tick token cache (the product), and with the cache's tick
+shortened to 1 microsecond, so that every poll reads the store (the baseline). 1,000 open tabs
+polling every 5 s make 200 requests a second.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BODY = json.dumps({
+    "output": "..live-data-version.data...live-updated.children..",
+    "outputs": [{"id": "live-data-version", "property": "data"}, {"id": "live-updated", "property": "children"}],
+    "inputs": [{"id": "live-poll", "property": "n_intervals", "value": 1}],
+    "state": [{"id": "live-data-version", "property": "data", "value": None}],
+    "changedPropIds": ["live-poll.n_intervals"],
+}).encode()
+
+
+def serve(store: Path, port: int, tick: str | None) -> subprocess.Popen:
+    env = {**os.environ, "HELIOS_DATABASE_URL": f"duckdb:///{store}", "HELIOS_DEMO_VALIDATIONS": "50000",
+           "PYTHONPATH": str(ROOT)}
+    if tick:
+        env["HELIOS_BENCH_TICK_SECONDS"] = tick
+    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "8", "--bind", f"127.0.0.1:{port}",
+               "bench.poll_app:server"]
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise RuntimeError("the dashboard did not start")
+
+
+def hammer(port: int, seconds: float, clients: int) -> tuple[int, list[float]]:
+    url = f"http://127.0.0.1:{port}/_dash-update-component"
+    stop = time.time() + seconds
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def client():
+        while time.time() < stop:
+            request = urllib.request.Request(url, data=BODY, headers={"Content-Type": "application/json"})
+            start = time.perf_counter()
+            urllib.request.urlopen(request, timeout=10).read()
+            with lock:
+                latencies.append((time.perf_counter() - start) * 1000)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(latencies), sorted(latencies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--clients", type=int, default=32)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, tick in (("per-tick token cache (5 s)", None), ("a store read per poll", "0.000001")):
+            server = serve(Path(tmp) / "poll.duckdb", 8063, tick)
+            try:
+                count, latencies = hammer(8063, args.seconds, args.clients)
+            finally:
+                server.terminate()
+                server.wait()
+            median, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
+            print(f"{label:28s}: {count / args.seconds:7.0f} polls/s, median {median:.1f} ms, p95 {p95:.1f} ms "
+                  f"({args.clients} clients, {args.seconds:g} s)")
+
+
+if __name__ == "__main__":
+    main()

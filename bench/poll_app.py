@@ -1,0 +1,15 @@
+"""The gunicorn target of bench/poll.py: the app, with the token tick optionally shortened."""
+import os
+
+from helios_dash import create_app
+from helios_dash.settings import Settings
+
+settings = Settings.from_env()
+app = create_app(settings)
+tick = os.environ.get("HELIOS_BENCH_TICK_SECONDS")
+if tick:  # the baseline: the token cache expires at once, so every poll reads the store
+    from helios_dash.extensions import get_store
+    from helios_dash.services.live import configure_token
+
+    configure_token(get_store().data_version, float(tick))
+server = app.server
