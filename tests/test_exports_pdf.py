@@ -173,3 +173,10 @@ def test_generation_time_in_utc_names_utc():
                          charts=(), metadata={})
     _, pages = read(to_pdf(report))
     assert "2026-04-02 07:30:00+00:00 (UTC)" in pages[0] and LINK in pages[0].replace("\n", "")
+
+
+def test_a_note_that_is_a_charts_summary_is_printed_once():
+    summary = "3,442 validations per week."
+    _, pages = read(to_pdf(make_report(notes=(summary, "Only a note."), tables=())))
+    text = " ".join(" ".join(pages).split())  # extracted lines wrap; compare on single spaces
+    assert text.count(summary) == 1 and "Only a note." in text

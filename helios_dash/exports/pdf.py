@@ -46,9 +46,11 @@ def _write_cover(pdf: FPDF, report: Report) -> None:
         field(pdf, label, value, link=report.link if label == "Link" else None)
     if report.kpis:
         _write_kpis(pdf, report.kpis)
-    if report.notes:
+    # A note that a chart already carries as its summary is printed there, not twice.
+    notes = [note for note in report.notes if note not in {chart.summary for chart in report.charts}]
+    if notes:
         heading(pdf, "Notes")
-        for note in report.notes:
+        for note in notes:
             paragraph(pdf, note)
 
 
