@@ -81,3 +81,14 @@ def test_every_record_streams_as_csv(dash_app, settled):
         "SELECT count(*) n, sum(tests) t FROM validations WHERE domain_id = 'quantum'")).iloc[0]
     assert len(frame) == count and frame["tests"].sum() == total
     assert frame["created_at"].str.endswith("+00:00").all()
+
+
+def test_domain_sentence_fits_one_or_several_domains():
+    from helios_dash.exports.views import describe_domains
+
+    one = pd.DataFrame({"domain": ["Quantum"], "mean_quality": [61.74], "validations": [2266]})
+    two = pd.DataFrame({"domain": ["Cryptography", "Quantum"], "mean_quality": [86.04, 61.74],
+                        "validations": [10, 20]})
+    assert describe_domains(one) == "Quantum: mean quality 61.7 over 2,266 validations."
+    assert describe_domains(two) == "Cryptography has the highest mean quality (86.0) of 2 domains."
+    assert describe_domains(one.iloc[0:0]) == "No validations match these filters."

@@ -118,10 +118,18 @@ def _algorithms(filters: Filters, sort_by: str | None, descending: bool, _search
 
 def _statistics(filters: Filters, _sort_by, _descending, _search) -> dict:
     stats = compare_domains(filters)
-    best = (f"{stats.iloc[0]['domain']} has the highest mean quality ({stats.iloc[0]['mean_quality']:.1f}) "
-            f"of {len(stats)} domains." if not stats.empty else "No validations match these filters.")
     return {"tables": [Table("statistics", "Domain statistics", STATISTICS_COLUMNS, stats)],
-            "charts": [Chart("Mean quality per domain", domain_quality_chart(stats), best)]}
+            "charts": [Chart("Mean quality per domain", domain_quality_chart(stats), describe_domains(stats))]}
+
+
+def describe_domains(stats) -> str:
+    """One sentence on the domain statistics: the best domain, or the only one."""
+    if stats.empty:
+        return "No validations match these filters."
+    top = stats.iloc[0]
+    if len(stats) == 1:
+        return f"{top['domain']}: mean quality {top['mean_quality']:.1f} over {top['validations']:,} validations."
+    return f"{top['domain']} has the highest mean quality ({top['mean_quality']:.1f}) of {len(stats)} domains."
 
 
 def _trends(filters: Filters, _sort_by, _descending, _search) -> dict:
@@ -145,8 +153,8 @@ def _comparison(filters: Filters, _sort_by, _descending, _search) -> dict:
 def _kpis(filters: Filters, _sort_by, _descending, _search) -> dict:
     months = compare_months(filters)
     now = months.loc["current"]
-    return {"kpis": [
-        (f"Validations ({now['period']})", f"{now['total_validations']:,}"),
+    return {"notes": [f"Key figures: this month so far ({now['period']})."], "kpis": [
+        ("Validations", f"{now['total_validations']:,}"),
         ("Mean quality", "no data" if now["total_validations"] == 0 else f"{now['mean_quality']:.1f}"),
         ("Success rate", "no data" if now["total_validations"] == 0 else f"{now['success_rate']:.1%}"),
         ("Best speedup", "no data" if now["total_validations"] == 0 else f"{now['best_speedup']:.2f}x"),
