@@ -164,3 +164,17 @@ def test_trend_charts_from_a_small_frame():
     count = count_trend_chart(trends)
     assert [list(t.y) for t in count.data] == [[3, 1], [2, 0]]
     assert count.layout.yaxis.title.text == "Validations (count)"
+
+
+def test_a_period_still_running_is_labelled_so_far():
+    from datetime import date
+
+    import plotly.graph_objects as go
+
+    from helios_dash.figures.trends import mark_period_in_progress
+
+    trends = pd.DataFrame({"period_start": pd.to_datetime(["2026-11-16", "2026-11-23"])})
+    running = mark_period_in_progress(go.Figure(), trends, "week", "UTC", today=date(2026, 11, 27))
+    assert [a.text for a in running.layout.annotations] == ["this week so far"]
+    ended = mark_period_in_progress(go.Figure(), trends, "week", "UTC", today=date(2026, 11, 30))
+    assert ended.layout.annotations == ()  # the week of 23 Nov ended on Sunday 29 Nov

@@ -1,8 +1,10 @@
 """Trends charts: one line (or bar) per series, periods in the viewer's timezone."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from itertools import cycle
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,6 +15,7 @@ PERIOD_AXIS = {"day": "Day", "week": "Week starting Monday", "month": "Month"}
 # Below the x-axis title whatever the plot's height (paper coordinates would overlap it on a phone).
 LEGEND_BELOW = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
 PERIOD_HOVER = {"day": "%a %d %b %Y", "week": "week of %d %b %Y", "month": "%B %Y"}
+PERIOD_LENGTH = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
 
 class Metric(NamedTuple):
@@ -51,7 +54,7 @@ def count_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str =
                                 hovertemplate=hover))
     figure.update_layout(barmode="stack", showlegend=len(figure.data) > 1,
                          legend={**LEGEND_BELOW, "traceorder": "normal"})
-    return figure
+    return mark_period_in_progress(figure, trends, granularity, tz)
 
 
 def _metric_chart(trends: pd.DataFrame, metric: Metric, granularity: str, tz: str,
@@ -66,6 +69,17 @@ def _metric_chart(trends: pd.DataFrame, metric: Metric, granularity: str, tz: st
     if rolling:
         figure.update_layout(margin_t=70, title_subtitle_text=(
             f"Lines: {rolling}-{granularity} rolling mean; dots: each {granularity}"))
+    return mark_period_in_progress(figure, trends, granularity, tz)
+
+
+def mark_period_in_progress(figure: go.Figure, trends: pd.DataFrame, granularity: str, tz: str,
+                            today: date | None = None) -> go.Figure:
+    """Label the last period "so far" when it has not ended yet: its count is not comparable."""
+    last = pd.Timestamp(trends["period_start"].max())
+    today = today or datetime.now(ZoneInfo(tz)).date()
+    if (last + PERIOD_LENGTH[granularity]).date() > today:
+        figure.add_annotation(x=last, y=1, yref="paper", text=f"this {granularity} so far", showarrow=True,
+                              arrowhead=0, ax=0, ay=-18, font={"size": 11, "color": "#6c757d"})
     return figure
 
 
