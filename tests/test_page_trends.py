@@ -178,3 +178,15 @@ def test_a_period_still_running_is_labelled_so_far():
     assert [a.text for a in running.layout.annotations] == ["this week so far"]
     ended = mark_period_in_progress(go.Figure(), trends, "week", "UTC", today=date(2026, 11, 30))
     assert ended.layout.annotations == ()  # the week of 23 Nov ended on Sunday 29 Nov
+
+
+def test_today_is_labelled_on_a_daily_chart():
+    from datetime import date
+
+    import plotly.graph_objects as go
+
+    from helios_dash.figures.trends import mark_period_in_progress
+
+    trends = pd.DataFrame({"period_start": pd.to_datetime(["2026-11-26", "2026-11-27"])})
+    marked = mark_period_in_progress(go.Figure(), trends, "day", "Asia/Tokyo", today=date(2026, 11, 27))
+    assert [a.text for a in marked.layout.annotations] == ["today so far"]

@@ -78,7 +78,8 @@ def mark_period_in_progress(figure: go.Figure, trends: pd.DataFrame, granularity
     last = pd.Timestamp(trends["period_start"].max())
     today = today or datetime.now(ZoneInfo(tz)).date()
     if (last + PERIOD_LENGTH[granularity]).date() > today:
-        figure.add_annotation(x=last, y=1, yref="paper", text=f"this {granularity} so far", showarrow=True,
+        label = "today so far" if granularity == "day" else f"this {granularity} so far"
+        figure.add_annotation(x=last, y=1, yref="paper", text=label, showarrow=True,
                               arrowhead=0, ax=0, ay=-18, font={"size": 11, "color": "#6c757d"})
     return figure
 

@@ -71,7 +71,7 @@ def update_overview(view, _version):
     filters, _ = Filters.from_query(view or {})
     return (
         kpi_cards(compare_months(filters)),
-        quality_sparkline_chart(recent_quality_trend(filters)),
+        quality_sparkline_chart(recent_quality_trend(filters), filters.tz),
         leaders_table(top_algorithms(filters)),
     )
 
