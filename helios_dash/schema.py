@@ -73,5 +73,3 @@ validations = sa.Table(
     sa.CheckConstraint("speedup > 0", name="speedup_positive"),
     sa.CheckConstraint("tests >= 0", name="tests_non_negative"),
 )
-
-VALIDATION_COLUMNS = [c.name for c in validations.columns]

@@ -6,7 +6,7 @@ checkout runs with no configuration at all.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -28,9 +28,7 @@ class Settings:
     cache_url: str | None = None
     demo_data: bool = True
     demo_validations: int = 200_000
-    timezone: str = "UTC"
     public_url: str = "http://127.0.0.1:8050/"  # where links in exports made outside a request point
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -44,6 +42,5 @@ class Settings:
             cache_url=env.get("HELIOS_CACHE_URL") or None,
             demo_data=_flag(env.get("HELIOS_DEMO_DATA", "1")),
             demo_validations=int(env.get("HELIOS_DEMO_VALIDATIONS", cls.demo_validations)),
-            timezone=env.get("HELIOS_TIMEZONE", cls.timezone),
             public_url=env.get("HELIOS_PUBLIC_URL", cls.public_url),
         )

@@ -20,5 +20,4 @@ def per_data_version(function):
     def wrapper(*args, **kwargs):
         return memoized(current_data_version(), *args, **kwargs)
 
-    wrapper.uncached = function
     return wrapper
