@@ -6,6 +6,7 @@ import dash
 from flask_compress import Compress
 
 from . import extensions
+from .ui import ids
 from .services.live import configure_token
 from .settings import PROJECT_ROOT, Settings
 from .static_compression import StaticCompression
@@ -30,6 +31,8 @@ def build_app(settings: Settings) -> dash.Dash:
         title="HELIOS Analytics",
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+        # Controls push the URL without the router; back/forward ask it to render (assets/helios.js).
+        routing_callback_inputs={"_route": dash.Input(ids.ROUTE_NONCE, "data")},
     )
     server = app.server
     server.config.update(SECRET_KEY=settings.secret_key, COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6)

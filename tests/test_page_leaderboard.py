@@ -206,7 +206,7 @@ def test_bad_url_values_become_notices_and_the_grid_follows_the_url(dash_app):
     assert (defs["mean_speedup"]["sort"], defs["mean_speedup"]["sortIndex"]) == ("desc", 0)
     assert (defs["tests"]["sort"], defs["tests"]["sortIndex"]) == ("asc", 1)
     assert defs["rank_change"]["hide"] and "sort" not in defs["rank"]
-    assert "hide" not in {c["field"]: c for c in column_defs([("rank", True)], True)}["rank_change"]
+    assert {c["field"]: c for c in column_defs([("rank", True)], True)}["rank_change"]["hide"] is False
     assert "Rank change: against 2026-05-02 to 2026-05-31" in str(layout(start="2026-06-01", end="2026-06-30")
                                                                    .to_plotly_json())
 

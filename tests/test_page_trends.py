@@ -190,3 +190,9 @@ def test_today_is_labelled_on_a_daily_chart():
     trends = pd.DataFrame({"period_start": pd.to_datetime(["2026-11-26", "2026-11-27"])})
     marked = mark_period_in_progress(go.Figure(), trends, "day", "Asia/Tokyo", today=date(2026, 11, 27))
     assert [a.text for a in marked.layout.annotations] == ["today so far"]
+
+
+def test_the_timezone_note_follows_the_view(dash_app):
+    from helios_dash.pages import trends
+
+    assert "Europe/Paris" in trends.update_trends_note({"tz": ["Europe/Paris"]})

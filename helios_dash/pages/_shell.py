@@ -40,6 +40,7 @@ def shell(poll_seconds: float) -> html.Div:
         navbar,
         dcc.Interval(id=ids.POLL, interval=int(poll_seconds * 1000)),
         dcc.Store(id=ids.DATA_VERSION),
+        dcc.Store(id=ids.ROUTE_NONCE),
         dbc.Container(dash.page_container, fluid=True, className="pb-4"),
     ])
 
@@ -71,35 +72,36 @@ dash.clientside_callback(
     State("navbar-collapse", "is_open"),
 )
 
-# A page's controls publish the search string of the view they ask for; this
-# writes it to the address bar and tells Dash's router, which renders the page
-# again from the URL. Back/forward fire popstate and take the same path.
-dash.clientside_callback(
-    """
-    function(searches) {
-        const search = (searches || []).find(s => typeof s === "string");
-        if (search === undefined || window.location.search === search) { return; }
-        window.history.pushState({}, "", window.location.pathname + search);
-        window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
-    }
-    """,
-    Input({"type": ids.VIEW_QUERY, "page": ALL}, "data"),
-    prevent_initial_call=True,
-)
-
+# A page's controls publish the search string of the view they ask for. This
+# pushes it onto the address bar and hands the parsed view to the page's charts
+# (VIEW_STATE) without rendering the page again, so an open dropdown stays open.
 # The navbar links carry the filters every page shares to the next page.
+# Back/forward: Dash's router renders the page from the URL (see assets/helios.js).
 dash.clientside_callback(
     """
-    function(search, linkIds) {
-        const shared = new URLSearchParams();
-        new URLSearchParams(search || "").forEach((value, key) => {
-            if (%s.includes(key)) { shared.append(key, value); }
+    function(searches, locationSearch, linkIds) {
+        const shared = %s;
+        const pushed = (searches || []).find(s => typeof s === "string");
+        const fromControls = pushed !== undefined &&
+            JSON.stringify(window.dash_clientside.callback_context.triggered_id || "").includes("view-query");
+        const search = fromControls ? pushed : (window.location.search || "");
+        if (fromControls && window.location.search !== search) {
+            window.history.pushState({}, "", window.location.pathname + search);
+        }
+        const view = {};
+        const carried = new URLSearchParams();
+        new URLSearchParams(search).forEach((value, key) => {
+            (view[key] = view[key] || []).push(value);
+            if (shared.includes(key)) { carried.append(key, value); }
         });
-        const tail = shared.toString() ? "?" + shared.toString() : "";
-        return linkIds.map(id => id.page + tail);
+        const tail = carried.toString() ? "?" + carried.toString() : "";
+        const views = (searches || []).map(() => fromControls ? view : window.dash_clientside.no_update);
+        return [views, linkIds.map(id => id.page + tail)];
     }
     """ % json.dumps(list(SHARED_KEYS)),
+    Output({"type": ids.VIEW_STATE, "page": ALL}, "data"),
     Output({"type": ids.NAV_LINK, "page": ALL}, "href"),
+    Input({"type": ids.VIEW_QUERY, "page": ALL}, "data"),
     Input(PAGES_LOCATION, "search"),
     State({"type": ids.NAV_LINK, "page": ALL}, "id"),
 )

@@ -66,7 +66,7 @@ def layout(**query):
              loading(leaderboard_grid(filters, search))]
     return page_frame(
         PAGE, "Leaderboard", "Which algorithms lead, and is their lead statistically clear?", notices,
-        query_dict(filters, {"q": search}), bar, range_hint(filters),
+        query_dict(filters, {"q": search}), bar, html.Div(range_hint(filters), id=ids.LEADERBOARD_RANGE_BOX),
         loading(html.P(id=ids.LEADERBOARD_SUMMARY, className="lead mb-1")),
         html.P(TIED_LEGEND, className="small text-muted"),
         loading(dcc.Graph(id=ids.LEADERBOARD_CHART, config={"displaylogo": False}, className="mb-3")),
@@ -106,10 +106,15 @@ def leaderboard_grid(filters: Filters, search: str) -> dag.AgGrid:
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "flex": 1},
         getRowId="params.data.algorithm_id",
         getRowStyle={"styleConditions": [{"condition": "params.data.tied", "style": TIED_ROW}]},
-        dashGridOptions={"quickFilterText": search, "tooltipShowDelay": 300,
-                         "localeText": {"noRowsToShow": "No algorithms match these filters."}},
+        dashGridOptions=grid_options(search),
         style={"height": "640px"},
     )
+
+
+def grid_options(search: str | None) -> dict:
+    """The grid's options: the quick search, tooltips, the empty-state text."""
+    return {"quickFilterText": search or "", "tooltipShowDelay": 300,
+            "localeText": {"noRowsToShow": "No algorithms match these filters."}}
 
 
 def column_defs(sort_keys: list[tuple[str, bool]], closed_range: bool) -> list[dict]:
@@ -121,8 +126,8 @@ def column_defs(sort_keys: list[tuple[str, bool]], closed_range: bool) -> list[d
         if field in order:
             index, ascending = order[field]
             column |= {"sort": "asc" if ascending else "desc", "sortIndex": index}
-        if field == "rank_change" and not closed_range:
-            column["hide"] = True
+        if field == "rank_change":  # explicit both ways: AG Grid keeps a hidden column hidden otherwise
+            column["hide"] = not closed_range
         defs.append(column)
     return defs
 
@@ -181,6 +186,20 @@ def update_leaderboard_dates(_clicks, tz):
     """The last 30 days, today included, in the viewer's timezone."""
     today = datetime.now(zone_info(tz or "UTC")).date()
     return (today - timedelta(days=29)).isoformat(), today.isoformat()
+
+
+@callback(
+    Output(ids.LEADERBOARD_RANGE_BOX, "children"),
+    Output(ids.LEADERBOARD_GRID, "columnDefs"),
+    Output(ids.LEADERBOARD_GRID, "dashGridOptions"),
+    Input({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
+    prevent_initial_call=True,
+)
+def update_leaderboard_frame(view):
+    """What depends on the view but not on the data: range hint, columns and sort, quick search."""
+    filters, _ = Filters.from_query(view or {})
+    closed = filters.previous_period() is not None
+    return range_hint(filters), column_defs(parse_sort(filters.sort), closed), grid_options(first(view or {}, "q"))
 
 
 @callback(

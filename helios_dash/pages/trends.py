@@ -74,6 +74,16 @@ def update_trends_query(domains, types, start, end, granularity, tz, split, roll
 
 
 @callback(
+    Output(ids.TRENDS_TZ_NOTE, "children"),
+    Input({"type": ids.VIEW_STATE, "page": PAGE}, "data"),
+    prevent_initial_call=True,
+)
+def update_trends_note(view):
+    """The timezone and week start of the view, when a control changed them."""
+    return timezone_note(Filters.from_query(view or {})[0])
+
+
+@callback(
     Output(ids.TRENDS_QUALITY, "figure"),
     Output(ids.TRENDS_SPEEDUP, "figure"),
     Output(ids.TRENDS_COUNT, "figure"),

@@ -53,8 +53,11 @@ def wait_for_query(dash_duo, key: str, value: list[str], timeout: float = 5) -> 
 
 def choose(dash_duo, typed: str, option: str) -> None:
     """Pick ``option`` in the algorithm picker after typing ``typed`` in its search box."""
-    dash_duo.find_element("#compare-algorithms").click()
-    dash_duo.find_element(".dash-dropdown-search").send_keys(typed)
+    if not dash_duo.find_elements(".dash-dropdown-search"):  # the picker stays open between picks
+        dash_duo.find_element("#compare-algorithms").click()
+    search = dash_duo.find_element(".dash-dropdown-search")
+    search.clear()
+    search.send_keys(typed)
     for element in dash_duo.find_elements(".dash-dropdown-option"):
         if element.text == option:
             element.click()
