@@ -14,7 +14,7 @@ from ..figures.domains import domain_quality_chart
 from ..figures.leaderboard import leaderboard_chart
 from ..figures.trends import count_trend_chart, quality_trend_chart, speedup_trend_chart
 from ..filters import Filters
-from ..services.algorithms import SORT_KEYS, describe_algorithms
+from ..services.algorithms import describe_algorithms, sort_by_metric
 from ..services.compare import compare_algorithms, compare_trends
 from ..services.domains import compare_domains
 from ..services.leaderboard import rank_algorithms, search_board, summarize_leaderboard
@@ -104,7 +104,7 @@ def _leaderboard(filters: Filters, sort_by: str | None, descending: bool, search
     board = rank_algorithms(filters)
     table = search_board(board, search)
     if sort_by:
-        table = _sorted(table, sort_by, descending)
+        table = sort_by_metric(table, sort_by, descending)
     summary = summarize_leaderboard(board)
     return {"tables": [Table("leaderboard", "Leaderboard", LEADERBOARD_COLUMNS, table)],
             "charts": [Chart("Mean quality with 95% interval", leaderboard_chart(board.sort_values("rank")), summary)],
@@ -160,10 +160,6 @@ def _kpis(filters: Filters, _sort_by, _descending, _search) -> dict:
         ("Best speedup", "no data" if now["total_validations"] == 0 else f"{now['best_speedup']:.2f}x"),
     ]}
 
-
-def _sorted(frame, sort_by: str, descending: bool):
-    return frame.sort_values([SORT_KEYS[sort_by], "algorithm_id"], ascending=[not descending, True],
-                             ignore_index=True, kind="stable")
 
 
 SECTION_BUILDERS = {"leaderboard": _leaderboard, "algorithms": _algorithms, "statistics": _statistics,

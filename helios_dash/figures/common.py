@@ -17,7 +17,8 @@ def base_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go
         template="plotly_white", colorway=PALETTE, font={"family": FONT, "size": 12},
         height=height, margin={"l": 60, "r": 20, "t": 50, "b": 50},
         # Below the x-axis title, measured from the container so it never overlaps on short plots.
-        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"}, hovermode="closest",
+        legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
+        hovermode="closest",
     )
     figure.update_xaxes(title_text=x_title)
     figure.update_yaxes(title_text=y_title)

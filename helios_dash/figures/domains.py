@@ -38,6 +38,4 @@ def domain_quality_chart(stats: pd.DataFrame) -> go.Figure:
     ))
     figure.update_xaxes(range=[0, 100])
     figure.update_yaxes(automargin=True)
-    # Below the x-axis title whatever the plot's height (paper coordinates would overlap it on a phone).
-    figure.update_layout(legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0})
     return figure

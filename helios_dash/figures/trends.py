@@ -12,8 +12,6 @@ import plotly.graph_objects as go
 from .common import PALETTE, base_figure, empty_figure
 
 PERIOD_AXIS = {"day": "Day", "week": "Week starting Monday", "month": "Month"}
-# Below the x-axis title whatever the plot's height (paper coordinates would overlap it on a phone).
-LEGEND_BELOW = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"}
 PERIOD_HOVER = {"day": "%a %d %b %Y", "week": "week of %d %b %Y", "month": "%B %Y"}
 PERIOD_LENGTH = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
@@ -53,7 +51,7 @@ def count_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str =
         figure.add_trace(go.Bar(x=part["period_start"], y=part["validations"], name=name, marker_color=colour,
                                 hovertemplate=hover))
     figure.update_layout(barmode="stack", showlegend=len(figure.data) > 1,
-                         legend={**LEGEND_BELOW, "traceorder": "normal"})
+                         legend={"traceorder": "normal"})
     return mark_period_in_progress(figure, trends, granularity, tz)
 
 
@@ -65,7 +63,7 @@ def _metric_chart(trends: pd.DataFrame, metric: Metric, granularity: str, tz: st
     figure = base_figure(title, _x_title(granularity, tz), metric.axis)
     for colour, (name, part) in zip(cycle(PALETTE), _series(trends)):
         figure.add_traces(_metric_traces(part, name, colour, metric, granularity, rolling))
-    figure.update_layout(showlegend=trends["series"].nunique() > 1, legend=LEGEND_BELOW)
+    figure.update_layout(showlegend=trends["series"].nunique() > 1)
     if rolling:
         figure.update_layout(margin_t=70, title_subtitle_text=(
             f"Lines: {rolling}-{granularity} rolling mean; dots: each {granularity}"))
