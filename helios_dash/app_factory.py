@@ -7,6 +7,7 @@ from flask_compress import Compress
 
 from . import extensions
 from .ui import ids
+from .jobs import install_heavy_gate
 from .services.live import configure_token
 from .settings import PROJECT_ROOT, Settings
 from .static_compression import StaticCompression
@@ -35,7 +36,9 @@ def build_app(settings: Settings) -> dash.Dash:
         routing_callback_inputs={"_route": dash.Input(ids.ROUTE_NONCE, "data")},
     )
     server = app.server
-    server.config.update(SECRET_KEY=settings.secret_key, COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6)
+    server.config.update(SECRET_KEY=settings.secret_key, COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6,
+                         MAX_CONTENT_LENGTH=settings.max_body_bytes)  # larger bodies get a 413 unread
+    install_heavy_gate(server, settings)
     extensions.cache.init_app(server, config=_cache_config(settings))
     from .api import init_api
 

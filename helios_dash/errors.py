@@ -39,3 +39,20 @@ class StoreError(HeliosError):
 
     code = "STORE_UNAVAILABLE"
     http_status = 503
+
+
+class Busy(HeliosError):
+    """Too much heavy work in progress; ``retry_after`` seconds is a fair time to try again."""
+
+    code = "BUSY"
+    http_status = 503
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, [{"field": "retry_after", "message": f"retry in {retry_after} s",
+                                    "retry_after": retry_after}])
+        self.retry_after = retry_after
+
+
+class UnsupportedMediaType(HeliosError):
+    code = "UNSUPPORTED_MEDIA_TYPE"
+    http_status = 415

@@ -29,6 +29,10 @@ class Settings:
     demo_data: bool = True
     demo_validations: int = 200_000
     public_url: str = "http://127.0.0.1:8050/"  # where links in exports made outside a request point
+    max_body_bytes: int = 2 * 1024 * 1024  # request bodies (API configurations, Dash callbacks)
+    heavy_exports: int = 1  # PDF/XLSX/full-record CSV exports rendered at once per process
+    heavy_export_queue: int = 2  # more that may wait for a slot; past it: 503 with Retry-After
+    heavy_export_wait: float = 30.0  # seconds one may wait in that queue
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -43,4 +47,8 @@ class Settings:
             demo_data=_flag(env.get("HELIOS_DEMO_DATA", "1")),
             demo_validations=int(env.get("HELIOS_DEMO_VALIDATIONS", cls.demo_validations)),
             public_url=env.get("HELIOS_PUBLIC_URL", cls.public_url),
+            max_body_bytes=int(env.get("HELIOS_MAX_BODY_BYTES", cls.max_body_bytes)),
+            heavy_exports=int(env.get("HELIOS_HEAVY_EXPORTS", cls.heavy_exports)),
+            heavy_export_queue=int(env.get("HELIOS_HEAVY_EXPORT_QUEUE", cls.heavy_export_queue)),
+            heavy_export_wait=float(env.get("HELIOS_HEAVY_EXPORT_WAIT", cls.heavy_export_wait)),
         )

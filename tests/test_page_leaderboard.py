@@ -232,7 +232,8 @@ def test_leaderboard_download_follows_the_grid_search(dash_app, settled):
 
     from helios_dash.pages._downloads import export_page
 
-    data, message = export_page("leaderboard", "csv", {"domain": ["cryptography"], "q": ["kem"]})
+    with dash_app.server.test_request_context():  # as Dash runs it: inside a request
+        data, message = export_page("leaderboard", "csv", {"domain": ["cryptography"], "q": ["kem"]})
     rows = pd.read_csv(io.BytesIO(__import__("base64").b64decode(data["content"])))
     assert message == "" and len(rows) > 0
     assert rows["Algorithm"].str.casefold().str.contains("kem").all()

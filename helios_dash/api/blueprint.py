@@ -1,18 +1,25 @@
 """Routes of ``/api/v1`` and the translation of every error into the envelope."""
 from __future__ import annotations
 
+import json
 import logging
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, current_app, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
-from ..errors import HeliosError
+from ..errors import BadRequest, Busy, HeliosError, NotFound, UnsupportedMediaType
 from ..exports.config import parse_export_config
-from ..exports.render import export_view
+from ..jobs import heavy_gate
+from ..jobs.exports import export_bounded
 from .envelope import failure, request_id
 
 log = logging.getLogger(__name__)
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+API_ROOT = "/api"
+# Every path under /api that no endpoint serves: without these, Dash's catch-all
+# page route would answer them with its HTML shell.
+api_fallback = Blueprint("api_fallback", __name__)
+FALLBACK_ENDPOINT = "api_fallback.unknown_endpoint"
 
 EXPORTS = {  # endpoint: (default sections, report title)
     "algorithms": (("algorithms", "metadata"), "HELIOS algorithms"),
@@ -25,47 +32,110 @@ EXPORTS = {  # endpoint: (default sections, report title)
 def export(kind: str):
     """Export a view in the format and with the sections the JSON body asks for."""
     if kind not in EXPORTS:
-        return failure("NOT_FOUND", f"No export called {kind!r}; use {', '.join(EXPORTS)}.", status=404)
+        raise NotFound(f"No export called {kind!r}; use {', '.join(EXPORTS)}.")
     sections, title = EXPORTS[kind]
-    payload = request.get_json(silent=True) if request.data else {}
-    if payload is None:
-        return failure("VALIDATION_ERROR", "The body is not valid JSON.", [{"field": "body", "message": "invalid JSON"}])
-    exported = export_view(parse_export_config(payload, sections), title, request.host_url)
-    body = exported.content if isinstance(exported.content, bytes) else stream_with_context(exported.content)
-    response = Response(body, mimetype=exported.media_type)
+    exported = export_bounded(parse_export_config(json_body(), sections), title, request.host_url, heavy_gate())
+    streamed = not isinstance(exported.content, bytes)
+    response = Response(stream_with_context(exported.content) if streamed else exported.content,
+                        mimetype=exported.media_type)
+    if streamed:  # frees the heavy-work slot even if the client leaves before the first chunk
+        response.call_on_close(exported.content.close)
     response.headers["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     response.headers["X-Request-Id"] = request_id()
     return response
 
 
-# Dash answers every other GET path with its page shell; under /api a client
-# needs the envelope instead, so unknown paths and methods end here.
-@api.route("/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+def json_body():
+    """The request's JSON body, ``{}`` when there is none; typed errors for anything else.
+
+    A form post must not silently run the default export (415), and JSON nested
+    deeper than the parser's recursion limit is a bad body, not a crash (400).
+    """
+    raw = request.get_data(cache=False)
+    if not raw.strip():
+        if request.content_type and not request.is_json:
+            raise UnsupportedMediaType("Send the export configuration as application/json.",
+                                       [{"field": "Content-Type", "message": f"got {request.mimetype}"}])
+        return {}
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the export configuration as application/json.",
+                                   [{"field": "Content-Type", "message": f"got {request.mimetype or 'none'}"}])
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as error:
+        message = "nested too deeply" if isinstance(error, RecursionError) else "invalid JSON"
+        raise BadRequest("The body is not valid JSON.", [{"field": "body", "message": message}]) from None
+
+
+@api_fallback.route(f"{API_ROOT}/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                    strict_slashes=False)  # /api too, without a redirect
+@api_fallback.route(f"{API_ROOT}/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
 def unknown_endpoint(path: str):
-    if path.startswith("export/") and request.method != "POST":
-        return failure("METHOD_NOT_ALLOWED", "Exports are made with POST and a JSON body.", status=405)
-    return failure("NOT_FOUND", f"No API endpoint at /api/v1/{path}.", status=404)
+    """The 404 (or 405) envelope for any path under /api that no endpoint serves."""
+    methods = allowed_methods(request.path)
+    if methods:
+        return failure("METHOD_NOT_ALLOWED", f"{request.path} answers {', '.join(methods)}.", status=405,
+                       headers={"Allow": ", ".join(methods)})
+    return failure("NOT_FOUND", f"No API endpoint at {request.path}.", status=404)
 
 
-@api.errorhandler(HeliosError)
+def answer_options():
+    """OPTIONS under /api: 204 with the endpoint's real methods in ``Allow``, or the 404 envelope."""
+    methods = allowed_methods(request.path)
+    if not methods:
+        return failure("NOT_FOUND", f"No API endpoint at {request.path}.", status=404)
+    return Response(status=204, headers={"Allow": ", ".join(methods + ["OPTIONS"])})
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods a real endpoint (not the fallback) answers at ``path``."""
+    adapter = current_app.url_map.bind("localhost")
+    methods = []
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            endpoint, _ = adapter.match(path, method=method)
+        except HTTPException:
+            continue
+        if endpoint != FALLBACK_ENDPOINT:
+            methods.append(method)
+    return methods
+
+
 def handle_helios_error(error: HeliosError):
-    return failure(error.code, error.message, error.details, error.http_status)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, Busy) else None
+    return failure(error.code, error.message, error.details, error.http_status, headers=headers)
 
 
-def init_api(server) -> None:
-    """Mount the API, and give routing errors under /api (404, 405) the envelope too."""
-    server.register_blueprint(api)
-
-    # Routing errors happen before a blueprint is chosen, so only the app sees them.
-    @server.errorhandler(HTTPException)
-    def handle_http_error(error: HTTPException):
-        if not request.path.startswith(api.url_prefix):
-            return error
-        return failure(error.name.upper().replace(" ", "_"), error.description, status=error.code)
+def handle_http_error(error: HTTPException):
+    """Routing errors, oversized bodies (413), wrong methods, in the envelope."""
+    return failure(error.name.upper().replace(" ", "_"), error.description, status=error.code)
 
 
-@api.errorhandler(Exception)
 def handle_unexpected(error: Exception):
     log.exception("Unexpected API error (request %s)", request_id())
     return failure("INTERNAL_ERROR", f"Something went wrong; quote request id {request_id()} when reporting it.",
                    status=500)
+
+
+def init_api(server) -> None:
+    """Mount the API, and give every error under /api (routing ones included) the envelope."""
+    api.register_error_handler(HeliosError, handle_helios_error)
+    api.register_error_handler(HTTPException, handle_http_error)  # else the catch-all below takes them
+    api.register_error_handler(Exception, handle_unexpected)
+    server.register_blueprint(api)
+    server.register_blueprint(api_fallback)
+
+    @server.before_request
+    def options_under_api():
+        if request.method == "OPTIONS" and is_api_path(request.path):
+            return answer_options()
+        return None
+
+    # Routing errors and oversized bodies happen before a blueprint is chosen, so only the app sees them.
+    @server.errorhandler(HTTPException)
+    def handle_http_error_under_api(error: HTTPException):
+        return handle_http_error(error) if is_api_path(request.path) else error
+
+
+def is_api_path(path: str) -> bool:
+    return path == API_ROOT or path.startswith(API_ROOT + "/")

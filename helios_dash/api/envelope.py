@@ -15,8 +15,9 @@ def request_id() -> str:
     return g.request_id
 
 
-def failure(code: str, message: str, details: list[dict] | None = None, status: int = 400):
+def failure(code: str, message: str, details: list[dict] | None = None, status: int = 400,
+            headers: dict[str, str] | None = None):
     """``{"status": "error", "error": {"code", "message", "details"}, "meta": ...}``."""
     error = {"code": code, "message": message, "details": details or []}
     body = {"status": "error", "error": error, "meta": envelope_meta(request_id())}
-    return jsonify(body), status
+    return jsonify(body), status, headers or {}

@@ -17,6 +17,15 @@ MEDIA_TYPES = {
     "pdf": "application/pdf",
 }
 
+# What costs seconds of CPU (charts drawn in Chromium, typed workbooks, every record):
+# bounded per process by jobs.heavy. JSON and single-table CSV are as light as a page.
+HEAVY_FORMATS = ("pdf", "xlsx")
+
+
+def is_heavy(request: ExportRequest) -> bool:
+    """Whether ``request`` is heavy work (PDF, XLSX or the full-record CSV)."""
+    return request.format in HEAVY_FORMATS or RECORDS in request.include
+
 
 @dataclass(frozen=True)
 class ExportFile:

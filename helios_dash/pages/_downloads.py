@@ -8,9 +8,10 @@ import dash
 from dash import ALL, Input, Output, State, ctx, dcc
 from flask import request
 
-from ..errors import HeliosError
+from ..errors import Busy, HeliosError
 from ..exports.config import ExportRequest
-from ..exports.render import export_view
+from ..jobs import heavy_gate
+from ..jobs.exports import export_bounded
 from ..filters import Filters
 from ..ui import ids
 from ..ui.url import first
@@ -32,7 +33,10 @@ def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
     filters, _ = Filters.from_query(view or {})
     search = first(view or {}, "q")  # the Leaderboard's quick search narrows its download too
     try:
-        exported = export_view(ExportRequest(fmt, sections, filters, search=search), title, _base_url())
+        exported = export_bounded(ExportRequest(fmt, sections, filters, search=search), title, _base_url(),
+                                  heavy_gate())
+    except Busy as error:  # other reports are being made: say when to try again
+        return dash.no_update, error.message
     except HeliosError as error:
         return dash.no_update, f"Export failed: {error.message}"
     return dcc.send_bytes(exported.content, exported.filename, type=exported.media_type), ""
