@@ -4,8 +4,14 @@ import sys
 from helios_dash import create_app
 from helios_dash.errors import HeliosError
 
+# gunicorn restarts a worker that exits, forever, but stops the whole server when
+# one exits with this code (its WORKER_BOOT_ERROR): a store in use by another
+# process will not come free by retrying every few seconds.
+BOOT_ERROR = 3
+
 try:
     app = create_app()
 except HeliosError as error:  # e.g. the store is locked by another process: one sentence, no traceback
-    sys.exit(f"HELIOS Analytics cannot start: {error.message}")
+    print(f"HELIOS Analytics cannot start: {error.message}", file=sys.stderr, flush=True)
+    sys.exit(BOOT_ERROR)
 server = app.server
