@@ -56,3 +56,9 @@ class Busy(HeliosError):
 class UnsupportedMediaType(HeliosError):
     code = "UNSUPPORTED_MEDIA_TYPE"
     http_status = 415
+
+
+class ConfigurationError(HeliosError):
+    """A ``HELIOS_*`` setting that cannot be used."""
+
+    code = "CONFIGURATION_ERROR"

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import ConfigurationError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"duckdb:///{PROJECT_ROOT / 'data' / 'helios.duckdb'}"
 
@@ -41,14 +43,29 @@ class Settings:
         return cls(
             database_url=env.get("HELIOS_DATABASE_URL", DEFAULT_DATABASE_URL),
             secret_key=env.get("HELIOS_SECRET_KEY", cls.secret_key),
-            poll_seconds=float(env.get("HELIOS_POLL_SECONDS", cls.poll_seconds)),
+            poll_seconds=_number(env, "HELIOS_POLL_SECONDS", cls.poll_seconds, float, 0.5),
             cache_type=env.get("HELIOS_CACHE_TYPE", cls.cache_type),
             cache_url=env.get("HELIOS_CACHE_URL") or None,
             demo_data=_flag(env.get("HELIOS_DEMO_DATA", "1")),
-            demo_validations=int(env.get("HELIOS_DEMO_VALIDATIONS", cls.demo_validations)),
+            demo_validations=_number(env, "HELIOS_DEMO_VALIDATIONS", cls.demo_validations, int, 0),
             public_url=env.get("HELIOS_PUBLIC_URL", cls.public_url),
-            max_body_bytes=int(env.get("HELIOS_MAX_BODY_BYTES", cls.max_body_bytes)),
-            heavy_exports=int(env.get("HELIOS_HEAVY_EXPORTS", cls.heavy_exports)),
-            heavy_export_queue=int(env.get("HELIOS_HEAVY_EXPORT_QUEUE", cls.heavy_export_queue)),
-            heavy_export_wait=float(env.get("HELIOS_HEAVY_EXPORT_WAIT", cls.heavy_export_wait)),
+            max_body_bytes=_number(env, "HELIOS_MAX_BODY_BYTES", cls.max_body_bytes, int, 1024),
+            heavy_exports=_number(env, "HELIOS_HEAVY_EXPORTS", cls.heavy_exports, int, 1),
+            heavy_export_queue=_number(env, "HELIOS_HEAVY_EXPORT_QUEUE", cls.heavy_export_queue, int, 0),
+            heavy_export_wait=_number(env, "HELIOS_HEAVY_EXPORT_WAIT", cls.heavy_export_wait, float, 0),
         )
+
+
+def _number(env, name: str, default, kind: type, minimum):
+    """``env[name]`` as ``kind`` (int or float), at least ``minimum``; one readable sentence if not."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = None
+    if value is None or value != value or value < minimum:  # value != value: NaN
+        noun = "a whole number" if kind is int else "a number"
+        raise ConfigurationError(f"{name} must be {noun} of at least {minimum}, not {raw!r}.")
+    return value
