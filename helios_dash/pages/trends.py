@@ -6,12 +6,12 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from ..figures.trends import count_trend_chart, quality_trend_chart, speedup_trend_chart
-from ..filters import Filters
+from ..filters import Filters, text_problem
 from ..services.catalog import domain_options
 from ..services.trends import track_performance
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
-from ..ui.url import first, query_dict, read_view, view_search
+from ..ui.url import bounded_int, first, query_dict, read_view, view_search
 
 PAGE = "trends"
 dash.register_page(__name__, path="/trends", name="Trends", title="HELIOS Analytics: Trends")
@@ -110,17 +110,22 @@ def parse_trend_options(query: dict) -> tuple[int | None, str | None, list[str]]
     return rolling, split, rolling_notices + split_notices
 
 
-def _parse_rolling(value: str | None) -> tuple[int | None, list[str]]:
+def _parse_rolling(value) -> tuple[int | None, list[str]]:
     if value in (None, "", "off"):
         return None, []
-    if value.isdecimal() and 2 <= int(value) <= MAX_ROLLING:
-        return int(value), []
-    return None, [f"Ignored rolling={value!r}: use a whole number of periods from 2 to {MAX_ROLLING}."]
+    if text_problem(value):
+        return None, [f"Ignored a rolling value that {text_problem(value)}."]
+    rolling = bounded_int(value, 2, MAX_ROLLING)
+    if rolling is None:
+        return None, [f"Ignored rolling={value!r}: use a whole number of periods from 2 to {MAX_ROLLING}."]
+    return rolling, []
 
 
-def _parse_split(value: str | None) -> tuple[str | None, list[str]]:
+def _parse_split(value) -> tuple[str | None, list[str]]:
     if value in (None, "", "none"):
         return None, []
+    if text_problem(value):
+        return None, [f"Ignored a split value that {text_problem(value)}."]
     if value in SPLITS:
         return value, []
     return None, [f"Ignored split={value!r}: use domain or type."]

@@ -21,6 +21,13 @@ def first(query: dict, key: str, default: str | None = None) -> str | None:
     return value[0] if isinstance(value, list) and value else value
 
 
+def bounded_int(text, low: int, high: int) -> int | None:
+    """``text`` as a whole number from ``low`` to ``high``, or None; never parses more digits than ``high`` has."""
+    # isdecimal() alone would accept 5,000 digits (int() then raises) and non-ASCII digits such as "٥".
+    if not isinstance(text, str) or not (text.isascii() and text.isdigit()) or len(text) > len(str(high)):
+        return None
+    return int(text) if low <= int(text) <= high else None
+
 
 def query_dict(filters: Filters, extras: dict[str, object] | None = None) -> dict[str, list[str]]:
     """The view as a parsed query string (``{"domain": ["quantum"], ...}``), defaults left out."""
@@ -34,9 +41,14 @@ def read_view(query: dict, known_domains: set[str]) -> tuple[Filters, list[str]]
     """The view in the URL, and notices for what was ignored (bad values, unknown domains).
 
     An unknown domain must be dropped here, with a notice: the domain dropdown
-    would otherwise drop it silently and rewrite the URL.
+    would otherwise drop it silently and rewrite the URL. More domains than
+    exist is no view at all: the domain filter is ignored as a whole.
     """
     filters, notices = Filters.from_query(query)
+    if len(filters.domains) > max(len(known_domains), 1):  # one unknown domain is named below
+        notices.append(f"Ignored domain: {len(filters.domains):,} different values, "
+                       f"but there are only {len(known_domains)} domains.")
+        return filters.replace(domains=()), notices
     unknown = [d for d in filters.domains if d not in known_domains]
     if unknown:
         notices.append(f"Ignored unknown domain(s): {', '.join(unknown)}.")
