@@ -4,15 +4,23 @@
      "filters": {"domain": "quantum", "type": "novel", "start": "2026-01-01", "end": "2026-03-31"},
      "options": {"sort_by": "quality", "sort_order": "desc", "include_charts": true}}
 
-Every bad field is reported at once, as ``BadRequest.details``.
+Every bad field is reported at once, as ``BadRequest.details``: a value of the wrong
+shape (not text, too long, too many) as ``filters.<name>``; a value the view's parser
+refuses (not a date, out of range, unknown timezone) as ``filters``, its message
+naming the parameter, as on the pages.
 """
 from __future__ import annotations
 
+import reprlib
+from collections.abc import Collection
 from dataclasses import dataclass
 
+from flask import has_app_context
+
 from ..errors import BadRequest
-from ..filters import Filters
+from ..filters import MAX_ALGORITHM_IDS, MAX_REPEATS, MAX_TEXT_LENGTH, Filters, text_problem
 from ..services.algorithms import SORT_KEYS
+from ..services.catalog import domain_options
 from .views import SECTIONS
 
 FORMATS = ("pdf", "csv", "json", "xlsx")
@@ -20,6 +28,7 @@ RECORDS = "validations"  # raw records: CSV only, streamed
 FILTER_KEYS = {"domain": "domain", "domains": "domain", "type": "type", "types": "type", "start": "start",
                "end": "end", "algorithms": "algorithms", "tz": "tz", "granularity": "granularity"}
 OPTION_KEYS = ("sort_by", "sort_order", "include_charts", "search")
+LIST_LIMITS = {"domain": MAX_REPEATS, "type": MAX_REPEATS, "algorithms": MAX_ALGORITHM_IDS}
 
 
 @dataclass(frozen=True)
@@ -35,15 +44,21 @@ class ExportRequest:
     search: str | None = None  # the Leaderboard's quick search: only rows matching every word
 
 
-def parse_export_config(payload, default_include: tuple[str, ...]) -> ExportRequest:
-    """The request described by ``payload`` (a JSON object); ``BadRequest`` naming every bad field."""
+def parse_export_config(payload, default_include: tuple[str, ...],
+                        known_domains: Collection[str] | None = None) -> ExportRequest:
+    """The request described by ``payload`` (a JSON object); ``BadRequest`` naming every bad field.
+
+    Domains are checked against ``known_domains``, by default the store's catalog
+    while the app serves a request (the command line checks before opening the store).
+    """
     if not isinstance(payload, dict):
         raise BadRequest("The export configuration must be a JSON object.", [{"field": "body", "message": "not an object"}])
     problems: list[dict] = [{"field": key, "message": "unknown field"} for key in payload
                             if key not in ("format", "include", "filters", "options")]
     fmt = _format(payload.get("format", "json"), problems)
     include = _include(payload.get("include", list(default_include)), fmt, problems)
-    filters = _filters(payload.get("filters") or {}, problems)
+    known = known_domains if known_domains is not None else _catalog_domains()
+    filters = _filters(payload.get("filters") or {}, known, problems)
     options = _options(payload.get("options") or {}, problems)
     if problems:
         described = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
@@ -59,12 +74,14 @@ def _format(value, problems: list[dict]) -> str:
 
 def _include(value, fmt: str, problems: list[dict]) -> tuple[str, ...]:
     items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not items:
-        problems.append({"field": "include", "message": "must be a non-empty list of sections"})
+    if (not isinstance(items, list) or not items or len(items) > MAX_REPEATS
+            or not all(isinstance(i, str) for i in items)):
+        problems.append({"field": "include", "message": "must be a non-empty list of section names"})
         return ()
+    items = list(dict.fromkeys(items))
     unknown = [i for i in items if i not in SECTIONS + (RECORDS,)]
-    if unknown:
-        problems.append({"field": "include", "message": f"unknown section(s) {unknown}; "
+    if unknown:  # reprlib: a few names, each cut short
+        problems.append({"field": "include", "message": f"unknown section(s) {reprlib.repr(unknown)}; "
                                                         f"use {', '.join(SECTIONS + (RECORDS,))}"})
     tables = [i for i in items if i != "metadata"]
     if fmt == "csv" and len(tables) > 1:
@@ -72,10 +89,10 @@ def _include(value, fmt: str, problems: list[dict]) -> tuple[str, ...]:
                                                         "or use xlsx or json for several"})
     if RECORDS in items and (fmt != "csv" or len(tables) > 1):
         problems.append({"field": "include", "message": f"'{RECORDS}' (every record) is exported as CSV alone"})
-    return tuple(dict.fromkeys(items))
+    return tuple(items)
 
 
-def _filters(value, problems: list[dict]) -> Filters:
+def _filters(value, known_domains: Collection[str] | None, problems: list[dict]) -> Filters:
     if not isinstance(value, dict):
         problems.append({"field": "filters", "message": "must be an object"})
         return Filters()
@@ -84,13 +101,52 @@ def _filters(value, problems: list[dict]) -> Filters:
         if key not in FILTER_KEYS:
             problems.append({"field": f"filters.{key}", "message": "unknown filter"})
             continue
-        values = raw if isinstance(raw, list) else [raw]
-        if key == "algorithms":
-            values = [",".join(str(v) for v in values)]
-        query.setdefault(FILTER_KEYS[key], []).extend(str(v) for v in values)
+        values, problem = _filter_texts(FILTER_KEYS[key], raw)
+        if problem:
+            problems.append({"field": f"filters.{key}", "message": problem})
+        else:
+            query.setdefault(FILTER_KEYS[key], []).extend(values)
+    if "algorithms" in query:
+        query["algorithms"] = [",".join(query["algorithms"])]
+    if known_domains is not None and query.get("domain"):
+        _check_domains(query["domain"], known_domains, problems)
     filters, notices = Filters.from_query(query)
     problems.extend({"field": "filters", "message": notice} for notice in notices)
     return filters
+
+
+def _filter_texts(name: str, raw) -> tuple[list[str], str | None]:
+    """The values of filter ``name`` as texts, or why they are not; a list's length is checked before its items."""
+    if name == "algorithms" and isinstance(raw, str):  # "a,b,c": one id after another
+        if raw.count(",") >= MAX_ALGORITHM_IDS:
+            return [], f"at most {MAX_ALGORITHM_IDS:,} ids"
+        raw = raw.split(",")
+    if not isinstance(raw, list):
+        return [raw], text_problem(raw)
+    if name not in LIST_LIMITS:
+        return [], "must be text, not a list"
+    if len(raw) > LIST_LIMITS[name]:
+        return [], f"at most {LIST_LIMITS[name]:,} values"
+    problem = next(filter(None, map(text_problem, raw)), None)
+    return raw, problem and f"a value {problem}"
+
+
+def _check_domains(domains: list[str], known: Collection[str], problems: list[dict]) -> None:
+    """Unknown domains are a bad request here: a script has no notice to read, only an empty report."""
+    given = [d for d in dict.fromkeys(domains) if d]
+    if len(given) > max(len(known), 1):  # one unknown domain is named below
+        problems.append({"field": "filters.domain",
+                         "message": f"{len(given):,} different domains, but there are only {len(known)}"})
+        return
+    unknown = [d for d in given if d not in known]
+    if unknown:
+        problems.append({"field": "filters.domain", "message": f"unknown domain(s) {', '.join(map(repr, unknown))}; "
+                                                               f"known: {', '.join(sorted(known)) or 'none yet'}"})
+
+
+def _catalog_domains() -> set[str] | None:
+    """The store's domain ids while the app serves a request; None elsewhere (no store to ask)."""
+    return {option["value"] for option in domain_options()} if has_app_context() else None
 
 
 def _options(value, problems: list[dict]) -> dict:
@@ -99,14 +155,15 @@ def _options(value, problems: list[dict]) -> dict:
         return {}
     problems.extend({"field": f"options.{k}", "message": "unknown option"} for k in value if k not in OPTION_KEYS)
     sort_by, order, charts = value.get("sort_by"), value.get("sort_order", "desc"), value.get("include_charts", True)
-    if sort_by is not None and sort_by not in SORT_KEYS:
+    if sort_by is not None and (not isinstance(sort_by, str) or sort_by not in SORT_KEYS):  # a list is unhashable
         problems.append({"field": "options.sort_by", "message": f"must be one of {', '.join(SORT_KEYS)}"})
     if order not in ("asc", "desc"):
         problems.append({"field": "options.sort_order", "message": "must be asc or desc"})
     if not isinstance(charts, bool):
         problems.append({"field": "options.include_charts", "message": "must be true or false"})
     search = value.get("search")
-    if search is not None and not isinstance(search, str):
-        problems.append({"field": "options.search", "message": "must be text"})
+    if search is not None and text_problem(search):
+        problems.append({"field": "options.search", "message": f"must be text of at most {MAX_TEXT_LENGTH} "
+                                                               f"characters; this {text_problem(search)}"})
     return {"sort_by": sort_by, "descending": order != "asc", "include_charts": charts is not False,
             "search": search or None}
