@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import logging
 import dash
-from flask_compress import Compress
 
 from . import extensions
 from .ui import ids
 from .jobs import install_heavy_gate
 from .services.live import configure_token
 from .settings import PROJECT_ROOT, Settings
-from .static_compression import StaticCompression
+from .static_compression import DynamicCompress, StaticCompression
+from .static_files import serve_unknown_files_as_404, static_file_locator
 from .store import open_store
 
 log = logging.getLogger(__name__)
@@ -43,8 +43,9 @@ def build_app(settings: Settings) -> dash.Dash:
     from .api import init_api
 
     init_api(server)
-    Compress(server)  # dynamic answers (callbacks), compressed per response
-    StaticCompression(server)  # registered last, so it runs first for static files
+    DynamicCompress(server)  # dynamic answers (callbacks), compressed per response
+    StaticCompression(server, locate=static_file_locator(app))  # static files, compressed once per file
+    serve_unknown_files_as_404(app)
     from .pages import _downloads  # noqa: F401 - registers the download callback
     from .pages._shell import shell  # imported here: its callbacks need the pages registered
 
