@@ -174,7 +174,7 @@ def _first_text(params: Mapping, key: str, notices: list[str]) -> str | None:
 def _usable(key: str, value, notices: list[str], max_length: int = MAX_TEXT_LENGTH) -> bool:
     problem = text_problem(value, max_length)
     if problem:
-        notices.append(f"Ignored a {key} value that {problem}.")
+        notices.append(f"Ignored {key}: a value {problem}.")
     return problem is None
 
 

@@ -51,10 +51,10 @@ def test_repeated_domains_count_once():
 # -- pages -----------------------------------------------------------------------
 
 @pytest.mark.parametrize("query, notice", [
-    ({"rolling": "9" * 5000}, "Ignored a rolling value that is longer than 200 characters."),
+    ({"rolling": "9" * 5000}, "Ignored rolling: a value is longer than 200 characters."),
     ({"rolling": "1" + "0" * 30}, f"Ignored rolling={'1' + '0' * 30!r}: use a whole number of periods"),
-    ({"rolling": [["5"]]}, "Ignored a rolling value that is not text."),
-    ({"split": [["domain"]]}, "Ignored a split value that is not text."),
+    ({"rolling": [["5"]]}, "Ignored rolling: a value is not text."),
+    ({"split": [["domain"]]}, "Ignored split: a value is not text."),
     ({"rolling": "٥"}, "Ignored rolling='٥'"),
     ({"end": "9999-12-31"}, "Ignored end='9999-12-31': dates run from 1970-01-01 to 2199-12-31."),
     ({"start": "0001-01-01"}, "Ignored start='0001-01-01': dates run from 1970-01-01 to 2199-12-31."),

@@ -114,7 +114,7 @@ def _parse_rolling(value) -> tuple[int | None, list[str]]:
     if value in (None, "", "off"):
         return None, []
     if text_problem(value):
-        return None, [f"Ignored a rolling value that {text_problem(value)}."]
+        return None, [f"Ignored rolling: a value {text_problem(value)}."]
     rolling = bounded_int(value, 2, MAX_ROLLING)
     if rolling is None:
         return None, [f"Ignored rolling={value!r}: use a whole number of periods from 2 to {MAX_ROLLING}."]
@@ -125,7 +125,7 @@ def _parse_split(value) -> tuple[str | None, list[str]]:
     if value in (None, "", "none"):
         return None, []
     if text_problem(value):
-        return None, [f"Ignored a split value that {text_problem(value)}."]
+        return None, [f"Ignored split: a value {text_problem(value)}."]
     if value in SPLITS:
         return value, []
     return None, [f"Ignored split={value!r}: use domain or type."]
