@@ -29,3 +29,14 @@ def test_unknown_domains_are_dropped_with_a_notice():
     filters, notices = read_view({"domain": ["quantum", "atlantis"]}, {"quantum", "crypto"})
     assert filters.domains == ("quantum",)
     assert notices == ["Ignored unknown domain(s): atlantis."]
+
+
+def test_a_typed_date_outside_the_supported_range_is_dropped_not_raised():
+    from helios_dash.ui.controls import date_control, filters_from_controls
+
+    view = filters_from_controls(Filters(), start="0001-01-01", end="9999-12-31T00:00:00")
+    assert (view.start, view.end) == (None, None)
+    kept = filters_from_controls(Filters(), start="1970-01-01", end="2199-12-31")
+    assert (kept.start, kept.end) == (date(1970, 1, 1), date(2199, 12, 31))
+    picker = date_control("trends", Filters()).children[1]
+    assert (picker.min_date_allowed, picker.max_date_allowed) == (date(1970, 1, 1), date(2199, 12, 31))

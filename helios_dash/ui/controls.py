@@ -6,7 +6,7 @@ from datetime import date
 import dash_bootstrap_components as dbc
 from dash import dcc
 
-from ..filters import ALGORITHM_TYPES, GRANULARITIES, Filters
+from ..filters import ALGORITHM_TYPES, DATE_MAX, DATE_MIN, GRANULARITIES, Filters
 from . import ids
 
 COMMON_TIMEZONES = [
@@ -38,7 +38,7 @@ def date_control(page: str, filters: Filters) -> dbc.Col:
     picker = dcc.DatePickerRange(
         id=ids.control(page, ids.DATES), start_date=_iso(filters.start), end_date=_iso(filters.end),
         display_format="YYYY-MM-DD", clearable=True, start_date_placeholder_text="Start",
-        end_date_placeholder_text="End")
+        end_date_placeholder_text="End", min_date_allowed=DATE_MIN, max_date_allowed=DATE_MAX)
     return labelled("Dates (inclusive)", picker, {"xs": 12, "md": 6, "xl": 3})
 
 
@@ -86,4 +86,6 @@ def _iso(day: date | None) -> str | None:
 
 
 def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value[:10]) if value else None
+    """The picker's date; one outside the supported range (typed past the picker's limits) counts as none."""
+    day = date.fromisoformat(value[:10]) if value else None
+    return day if day and DATE_MIN <= day <= DATE_MAX else None
