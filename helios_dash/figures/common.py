@@ -7,6 +7,8 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 PALETTE = ["#0d6efd", "#d63384", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#0dcaf0",
            "#6c757d", "#ffc107"]
 NO_DATA = "No validations match these filters."
+# Toolbar buttons that upload a chart's data to Plotly's cloud: plotly.js 4's name, then 2.x's.
+CLOUD_BUTTONS = ("sendChartToCloud", "sendDataToCloud", "editInChartStudio")
 
 
 def base_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go.Figure:
@@ -19,6 +21,7 @@ def base_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go
         # Below the x-axis title, measured from the container so it never overlaps on short plots.
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
         hovermode="closest",
+        modebar={"remove": CLOUD_BUTTONS},  # research data stays here, even where a Graph forgot its config
     )
     figure.update_xaxes(title_text=x_title)
     figure.update_yaxes(title_text=y_title)

@@ -14,6 +14,7 @@ from ..services.catalog import algorithm_options
 from ..services.compare import compare_algorithms, compare_trends
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
+from ..ui.graphs import GRAPH_CONFIG
 from ..ui.url import query_dict, view_search
 
 PAGE = "compare"
@@ -47,7 +48,7 @@ def layout(**query):
         controls.granularity_control(PAGE, filters),
         controls.tz_control(PAGE, filters),
     )
-    graph = {"config": {"displaylogo": False}}
+    graph = {"config": GRAPH_CONFIG}
     return page_frame(
         PAGE, "Compare", "How do these algorithms differ, and is the difference real?", notices,
         query_dict(filters), bar,

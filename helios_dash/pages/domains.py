@@ -14,6 +14,7 @@ from ..services.catalog import domain_options
 from ..services.domains import compare_domains
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
+from ..ui.graphs import GRAPH_CONFIG
 from ..ui.url import query_dict, read_view, view_search
 
 PAGE = "domains"
@@ -44,7 +45,7 @@ def layout(**query):
     return page_frame(
         PAGE, "Domains", "Which research domains do well, and which struggle?", notices,
         query_dict(filters), bar,
-        loading(dcc.Graph(id=ids.DOMAINS_CHART, config={"displaylogo": False})),
+        loading(dcc.Graph(id=ids.DOMAINS_CHART, config=GRAPH_CONFIG)),
         html.P(hint, className="small text-muted mt-1"),
         loading(html.Div(id=ids.DOMAINS_CARDS)),
     )

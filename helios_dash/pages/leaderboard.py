@@ -16,6 +16,7 @@ from ..services.catalog import domain_options
 from ..services.leaderboard import format_sort, parse_sort, rank_algorithms, summarize_leaderboard
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
+from ..ui.graphs import GRAPH_CONFIG
 from ..ui.url import first, query_dict, read_view, view_search
 
 PAGE = "leaderboard"
@@ -69,7 +70,7 @@ def layout(**query):
         query_dict(filters, {"q": search}), bar, html.Div(range_hint(filters), id=ids.LEADERBOARD_RANGE_BOX),
         loading(html.P(id=ids.LEADERBOARD_SUMMARY, className="lead mb-1")),
         html.P(TIED_LEGEND, className="small text-muted"),
-        loading(dcc.Graph(id=ids.LEADERBOARD_CHART, config={"displaylogo": False}, className="mb-3")),
+        loading(dcc.Graph(id=ids.LEADERBOARD_CHART, config=GRAPH_CONFIG, className="mb-3")),
         *table,
     )
 

@@ -12,6 +12,7 @@ from ..services.catalog import domain_options
 from ..services.overview import compare_months, recent_quality_trend, top_algorithms
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
+from ..ui.graphs import GRAPH_CONFIG
 from ..ui.url import query_dict, read_view, view_search
 
 PAGE = "overview"
@@ -39,7 +40,7 @@ def layout(**query):
         query_dict(filters), bar,
         loading(html.Div(id=ids.OVERVIEW_KPIS)),
         dbc.Row([
-            dbc.Col(loading(dcc.Graph(id=ids.OVERVIEW_TREND, config={"displaylogo": False})), lg=7),
+            dbc.Col(loading(dcc.Graph(id=ids.OVERVIEW_TREND, config=GRAPH_CONFIG)), lg=7),
             dbc.Col(loading(html.Div(id=ids.OVERVIEW_TOP)), lg=5),
         ], className="mt-3"),
     )

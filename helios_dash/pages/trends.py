@@ -11,6 +11,7 @@ from ..services.catalog import domain_options
 from ..services.trends import track_performance
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
+from ..ui.graphs import GRAPH_CONFIG
 from ..ui.url import bounded_int, first, query_dict, read_view, view_search
 
 PAGE = "trends"
@@ -154,4 +155,4 @@ def rolling_control(rolling: int | None, granularity: str) -> dbc.Col:
 
 
 def _graph(graph_id: str) -> dcc.Graph:
-    return dcc.Graph(id=graph_id, config={"displaylogo": False})
+    return dcc.Graph(id=graph_id, config=GRAPH_CONFIG)
