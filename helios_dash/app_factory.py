@@ -1,4 +1,4 @@
-"""Wiring of one HELIOS process: store, demo data, cache, compression and the Dash pages."""
+"""Wiring of one HELIOS process: store, demo data, cache, compression, security headers and the Dash pages."""
 from __future__ import annotations
 
 import logging
@@ -8,6 +8,7 @@ from . import extensions
 from .ui import ids
 from .jobs import install_heavy_gate
 from .services.live import configure_token
+from .security_headers import SecurityHeaders
 from .settings import PROJECT_ROOT, Settings
 from .static_compression import DynamicCompress, StaticCompression
 from .static_files import serve_unknown_files_as_404, static_file_locator
@@ -46,6 +47,7 @@ def build_app(settings: Settings) -> dash.Dash:
     DynamicCompress(server)  # dynamic answers (callbacks), compressed per response
     StaticCompression(server, locate=static_file_locator(app))  # static files, compressed once per file
     serve_unknown_files_as_404(app)
+    SecurityHeaders(app)
     from .pages import _downloads  # noqa: F401 - registers the download callback
     from .pages._shell import shell  # imported here: its callbacks need the pages registered
 
