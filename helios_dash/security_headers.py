@@ -58,6 +58,7 @@ class SecurityHeaders:
         return self._policy
 
     def after_request(self, response: Response) -> Response:
+        """Add the headers a view did not set itself."""
         response.headers.setdefault("Content-Security-Policy", self.policy())
         for name, value in HEADERS.items():
             response.headers.setdefault(name, value)

@@ -13,6 +13,7 @@ Bounded three ways, so no request can make the server work or grow:
 from __future__ import annotations
 
 import gzip
+import logging
 import os
 import queue
 import threading
@@ -25,6 +26,7 @@ from flask import Flask, Response, current_app, request
 from flask_compress import Compress
 from werkzeug.security import safe_join
 
+log = logging.getLogger(__name__)
 STATIC_PREFIXES = ("/_dash-component-suites/", "/assets/")
 COMPRESSIBLE = {"application/javascript", "text/javascript", "text/css", "application/json", "image/svg+xml"}
 MIN_BYTES = 500
@@ -125,8 +127,8 @@ class StaticCompression:
             path, encoding, version = self._queue.get()
             try:
                 self._compress(path, encoding, version)
-            except OSError:
-                pass  # the file vanished or cannot be read: it goes out uncompressed
+            except Exception:  # the file vanished, say: it goes out uncompressed, and the worker lives on
+                log.warning("Could not compress %s", path, exc_info=True)
             finally:
                 self._queue.task_done()
 
