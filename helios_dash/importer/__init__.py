@@ -14,17 +14,19 @@ it is, so the file is read in chunks twice over:
 
 Line numbers in messages are those a person sees in a CSV file (the header is
 line 1) as long as no quoted value spans several lines; Parquet files are
-described by row number, starting at 1.
+described by row number, starting at 1. The spill lives in a folder of its own
+that is removed on exit and on SIGTERM/SIGINT/SIGHUP, and swept by the next
+import if a SIGKILL left it behind.
 """
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from ..store import Store
 from .catalog import Catalog
 from .checks import MAX_DETAILS, MAX_NAMED, MAX_TESTS, check_file
+from .scratch import scratch_folder
 from .sources import (CHUNK_ROWS, COLUMNS, CSV_EXTENSIONS, OPTIONAL_COLUMNS, PARQUET_EXTENSIONS,
                       REQUIRED_COLUMNS, open_source, parse_column_map)
 from .writing import ImportResult, write
@@ -41,8 +43,8 @@ def import_file(store: Store, path: str | os.PathLike, column_map: dict[str, str
     """Import the validation records of a CSV or Parquet file; all or nothing, duplicates skipped."""
     source = open_source(Path(path), column_map or {})
     catalog = Catalog(store)
-    with tempfile.TemporaryDirectory(prefix="helios-import-") as tmp:
-        spill = Path(tmp) / "rows.parquet"
+    with scratch_folder() as folder:
+        spill = folder / "rows.parquet"
         report, rows_read = check_file(source, catalog, spill, progress)
         if report.bad_rows:
             raise report.error(source.path.name)
