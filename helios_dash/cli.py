@@ -141,17 +141,22 @@ def seed_demo_command(validations: int, seed: int):
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--map", "mappings", multiple=True, metavar="OLD=NEW",
               help="Rename a column of the file to one HELIOS expects (repeatable).")
+@click.option("--epoch", type=click.Choice(["s", "ms"]),
+              help="created_at holds epoch seconds or milliseconds (UTC); "
+                   "detected without this when all values have 10 or all 13 digits.")
 @_friendly_errors
-def import_command(file: str, mappings: tuple[str, ...]):
+def import_command(file: str, mappings: tuple[str, ...], epoch: str | None):
     """Import validation records from a CSV or Parquet FILE (all rows or none)."""
     from .importer import import_file, parse_column_map
 
     column_map = parse_column_map(list(mappings))
     store = open_store(Settings.from_env().database_url)
     try:
-        result = import_file(store, file, column_map, progress=True)
+        result = import_file(store, file, column_map, progress=True, epoch=epoch)
     finally:
         store.close()
     click.echo(f"Imported {result.inserted:,} of {result.rows_read:,} rows "
                f"({result.duplicates:,} already present); created {result.domains_created} "
                f"domains and {result.algorithms_created} algorithms.")
+    for note in result.notes:
+        click.echo(f"Note: {note}.")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from ..naming import display_name
 from ..schema import algorithms, domains
 from ..store import Store
-from .checks import Problem
+from .report import Problem, show
 
 
 class Catalog:
@@ -32,7 +32,7 @@ class Catalog:
         conflict = named & (expected != np.asarray(parsed["domain_id"], dtype=object))
         self._learn(parsed[named & ~conflict])
         return Problem("domain", conflict, lambda i: (
-            f"algorithm {parsed['algorithm'].iat[i]!r} belongs to domain {expected[i]!r}"))
+            f"algorithm {show(parsed['algorithm'].iat[i])} belongs to domain {show(expected[i])}"))
 
     def _learn(self, rows: pd.DataFrame) -> None:
         firsts = rows.drop_duplicates("domain_id")

@@ -10,91 +10,90 @@ import pandas as pd
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from ..errors import BadRequest
 from ..filters import ALGORITHM_TYPES
 from ..naming import slugify
-from .sources import COLUMNS, Source, chunks
+from .reading import Chunk, ExtraFields, chunks
+from .report import Problem, Report, bare, show
+from .sources import Source
 from .spill import normalised, spill_writer
+from .timestamps import Timestamps
 
 if TYPE_CHECKING:
     from .catalog import Catalog
 
-MAX_DETAILS = 100  # problems listed in BadRequest.details
-MAX_NAMED = 5  # problems spelled out in the message itself
 MAX_TESTS = 2**31 - 1  # validations.tests is a 32-bit INTEGER
+CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"  # Unicode's Cc: NUL, escape, tab, newline, DEL, C1
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One kind of problem in one column, for the rows of a chunk where ``mask`` is set."""
+class Checked:
+    """What pass 1 found: the bad rows and how many rows were read."""
 
-    field: str
-    mask: np.ndarray
-    describe: Callable[[int], str]  # a row's position in the chunk -> what is wrong with it
-
-
-class Report:
-    """Bad rows of the whole file: how many, and the first problems in line order."""
-
-    def __init__(self, unit: str):
-        self.unit = unit
-        self.bad_rows = 0
-        self.details: list[dict] = []
-
-    def add(self, lines: np.ndarray, problems: list[Problem]) -> None:
-        if not problems:
-            return
-        self.bad_rows += int(np.logical_or.reduce([p.mask for p in problems]).sum())
-        room = MAX_DETAILS - len(self.details)
-        # The first `room` problems of the chunk are among the first `room` of each kind.
-        found = sorted((int(lines[i]), COLUMNS.index(p.field), p.field, p.describe(i))
-                       for p in problems for i in np.flatnonzero(p.mask)[:room])
-        self.details += [{"line": line, "field": field, "message": message}
-                         for line, _, field, message in found[:room]]
-
-    def error(self, name: str) -> BadRequest:
-        named = "; ".join(f"{self.unit} {d['line']}, column {d['field']}: {d['message']}"
-                          for d in self.details[:MAX_NAMED])
-        more = "; ..." if self.bad_rows > MAX_NAMED or len(self.details) > MAX_NAMED else ""
-        rows = "row" if self.bad_rows == 1 else "rows"
-        return BadRequest(f"{name} has {self.bad_rows} bad {rows}, so nothing was imported: {named}{more}",
-                          self.details)
+    report: Report
+    rows_read: int
 
 
-def check_file(source: Source, catalog: Catalog, spill: Path, progress: bool) -> tuple[Report, int]:
+def check_file(source: Source, catalog: Catalog, timestamps: Timestamps, spill: Path,
+               progress: bool) -> Checked:
     """Pass 1: check every row, and spill the normalised rows while all are good."""
-    report, rows_read = Report(source.unit), 0
+    report, rows_read = Report(source.path.name, source.unit), 0
     total = source.path.stat().st_size if source.is_csv else pq.ParquetFile(source.path).metadata.num_rows
     bar = tqdm(total=total, unit="B" if source.is_csv else " rows", unit_scale=True,
                desc=f"checking {source.path.name}", disable=not progress)
     with bar, spill_writer(spill) as writer:
-        for chunk in chunks(source, bar):
-            parsed, problems = _parse(chunk)
-            problems.append(catalog.check(parsed))
-            report.add(chunk.index.to_numpy(), [p for p in problems if p.mask.any()])
-            rows_read += len(chunk)
-            if not report.bad_rows:
-                writer.write_table(normalised(parsed, chunk.index.to_numpy()))
-    return report, rows_read
+        try:
+            for chunk in chunks(source, bar):
+                parsed, problems = _parse(chunk, catalog, timestamps)
+                problems.append(catalog.check(parsed))
+                lines = chunk.rows.index.to_numpy()
+                report.add(lines, [p for p in problems if p.mask.any()])
+                rows_read += len(chunk.rows)
+                if not report.bad_rows:
+                    writer.write_table(normalised(parsed, lines))
+        except ExtraFields as stop:
+            report.add_described(1, [{"line": stop.line, "field": None,
+                                      "message": f"{stop.message} (the file was read no further)"}])
+    return Checked(report, rows_read)
 
 
-def _parse(chunk: pd.DataFrame) -> tuple[pd.DataFrame, list[Problem]]:
+def _parse(chunk: Chunk, catalog: Catalog, timestamps: Timestamps) -> tuple[pd.DataFrame, list[Problem]]:
     """The chunk's values converted to what the store holds, and what is wrong with them."""
-    problems: list[Problem] = []
+    rows = chunk.rows
+    problems = _long_row_problems(rows, chunk.long_rows)
     parsed = {}
     for field in ("algorithm", "domain"):
-        parsed[field], parsed[f"{field}_id"] = _name_and_id(chunk[field])
-        problems += _name_problems(chunk[field], parsed[field], parsed[f"{field}_id"], field)
+        names = _per_unique(rows[field], lambda value: str(value).strip())
+        ids = _per_unique(names, slugify)
+        parsed[field], parsed[f"{field}_id"] = names, ids
+        problems += _name_problems(rows[field], names, ids, field)
     for field in ("quality", "confidence", "speedup", "tests"):
-        parsed[field] = _as_float(chunk[field])
-        problems += _number_problems(chunk[field], parsed[field], field)
-    parsed["created_at"] = _as_utc(chunk["created_at"])
-    problems += _timestamp_problems(chunk["created_at"], parsed["created_at"])
-    parsed["algorithm_type"] = _optional_text(chunk, "algorithm_type").str.lower()
-    problems += _type_problems(chunk.get("algorithm_type"), parsed["algorithm_type"])
+        parsed[field] = _as_float(rows[field])
+        problems += _number_problems(rows[field], parsed[field], field, chunk.written)
+    parsed["created_at"], stamp_problems = _parse_created_at(rows["created_at"], timestamps)
+    problems += stamp_problems
+    type_text = _optional_text(rows, "algorithm_type")
+    parsed["algorithm_type"] = type_text.str.lower()
+    problems += _type_problems(rows, type_text, parsed["algorithm_type"])
     for field in ("validator", "hypothesis", "id"):
-        parsed[field] = _optional_text(chunk, field)
+        parsed[field] = _optional_text(rows, field)
+        if field in rows:
+            problems += _first_failures(field, [_control_check(parsed[field])])
     return pd.DataFrame(parsed).reset_index(drop=True), problems
+
+
+def _parse_created_at(raw: pd.Series, timestamps: Timestamps) -> tuple[pd.Series, list[Problem]]:
+    blank = _blank(raw)
+    stamps, checks = timestamps.parse(raw, blank)
+    # A control character never parses as a time: only unparsed values need the slower search.
+    control = _control_check(raw, stamps.isna().to_numpy())
+    return stamps, _first_failures("created_at", [(blank, lambda _i: "is empty"), control, *checks])
+
+
+def _long_row_problems(rows: pd.DataFrame, long_rows: dict[int, str]) -> list[Problem]:
+    if not long_rows:
+        return []
+    mask = rows.index.isin(list(long_rows))
+    return [Problem(None, mask, lambda i: long_rows[int(rows.index[i])])]
 
 
 def _per_unique(values, func: Callable[[str], str]) -> pd.Categorical:
@@ -105,16 +104,32 @@ def _per_unique(values, func: Callable[[str], str]) -> pd.Categorical:
     return pd.Categorical.from_codes(result_codes[codes], categories=categories)
 
 
-def _name_and_id(raw: pd.Series) -> tuple[pd.Categorical, pd.Categorical]:
-    names = _per_unique(raw, lambda value: str(value).strip())
-    return names, _per_unique(names, slugify)
-
-
 def _name_problems(raw: pd.Series, names: pd.Categorical, ids: pd.Categorical, field: str) -> list[Problem]:
-    return _first_failures(field, raw, [
-        (names == "", lambda _value: "is empty"),
-        (ids == "", lambda value: f"{value!r} has no letters or digits to make an id from"),
+    categories = pd.Series(names.categories, dtype="str")
+    has_control = categories.str.contains(CONTROL_CHARACTERS, regex=True, na=False).to_numpy(dtype=bool)
+    return _first_failures(field, [
+        (names == "", lambda _i: "is empty"),
+        (has_control[names.codes], lambda i: _control_message(raw.iat[i])),
+        (ids == "", lambda i: f"{show(raw.iat[i])} has no letters or digits to make an id from"),
     ])
+
+
+def _control_check(text: pd.Series, where: np.ndarray | None = None) -> tuple[np.ndarray, Callable[[int], str]]:
+    """Text holding a control character (which breaks CSV exports, terminals and logs), searched ``where``."""
+    found = np.zeros(len(text), dtype=bool)
+    if pd.api.types.is_string_dtype(text) or pd.api.types.is_object_dtype(text):  # typed values hold no text
+        searched = text if where is None else text[where]
+        hits = searched.astype("str").str.contains(CONTROL_CHARACTERS, regex=True, na=False).to_numpy(dtype=bool)
+        if where is None:
+            found = hits
+        else:
+            found[where] = hits
+    return found, lambda i: _control_message(text.iat[i])
+
+
+def _control_message(value) -> str:
+    character = next(ch for ch in str(value) if ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F)
+    return f"{show(value)} contains a control character (U+{ord(character):04X})"
 
 
 def _as_float(raw: pd.Series) -> np.ndarray:
@@ -133,52 +148,49 @@ _NUMBER_RULES: dict[str, list[tuple[Callable[[np.ndarray], np.ndarray], str]]] =
 }
 
 
-def _number_problems(raw: pd.Series, values: np.ndarray, field: str) -> list[Problem]:
+def _number_problems(raw: pd.Series, values: np.ndarray, field: str,
+                     written: Callable[[int, str], str | None]) -> list[Problem]:
     finite = np.isfinite(values)
     safe = np.where(finite, values, 0.0)  # rules see no NaN/inf: those rows already failed
+    as_written = _as_written(raw, field, written)
     checks = [
-        (_blank(raw), lambda _value: "is empty"),
-        (np.isnan(values), lambda value: f"{_show(value)} is not a number"),
-        (~finite, lambda value: f"{_show(value)} is not a finite number"),
+        (_blank(raw), lambda _i: "is empty"),
+        (np.isnan(values), lambda i: f"{show(raw.iat[i])} is not a number"),
+        (~finite, lambda i: f"{as_written(i)} is not a finite number"),
     ]
     for rule, text in _NUMBER_RULES[field]:
-        checks.append((~rule(safe), lambda value, text=text: f"{_show(float(value))} {text}"))
-    return _first_failures(field, raw, checks)
+        checks.append((~rule(safe), lambda i, text=text: f"{as_written(i)} {text}"))
+    return _first_failures(field, checks)
 
 
-def _as_utc(raw: pd.Series) -> pd.Series:
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        stamps = raw.dt.tz_convert("UTC")
-    elif pd.api.types.is_datetime64_dtype(raw):
-        stamps = raw.dt.tz_localize("UTC")  # a naive timestamp is taken as UTC
-    else:
-        stamps = pd.to_datetime(raw, utc=True, format="ISO8601", errors="coerce")
-    return stamps.astype("datetime64[us, UTC]")  # the store keeps microseconds
+def _as_written(raw: pd.Series, field: str, written: Callable[[int, str], str | None]) -> Callable[[int], str]:
+    """Row position -> the number as the file wrote it: ``100.00000000000001``, never ``100``."""
+    def text(i: int) -> str:
+        value = raw.iat[i]
+        if isinstance(value, str):
+            return bare(value)
+        kept = written(int(raw.index[i]), field)
+        return bare(kept) if kept is not None else show(value)
+    return text
 
 
-def _timestamp_problems(raw: pd.Series, stamps: pd.Series) -> list[Problem]:
-    return _first_failures("created_at", raw, [
-        (_blank(raw), lambda _value: "is empty"),
-        (stamps.isna().to_numpy(),
-         lambda value: f"{_show(value)} is not an ISO 8601 timestamp such as 2026-03-01T10:00:00+02:00"),
-    ])
-
-
-def _type_problems(raw: pd.Series | None, types: pd.Series) -> list[Problem]:
-    if raw is None:
+def _type_problems(rows: pd.DataFrame, text: pd.Series, types: pd.Series) -> list[Problem]:
+    if "algorithm_type" not in rows:
         return []
+    raw = rows["algorithm_type"]
     allowed = ", ".join(ALGORITHM_TYPES)
     unknown = (types.notna() & ~types.isin(ALGORITHM_TYPES)).to_numpy()
-    return _first_failures("algorithm_type", raw, [
-        (unknown, lambda value: f"{value!r} is not one of {allowed}"),
+    return _first_failures("algorithm_type", [
+        _control_check(text),
+        (unknown, lambda i: f"{show(raw.iat[i])} is not one of {allowed}"),
     ])
 
 
-def _optional_text(chunk: pd.DataFrame, field: str) -> pd.Series:
+def _optional_text(rows: pd.DataFrame, field: str) -> pd.Series:
     """The stripped text of an optional column, NaN where absent or empty."""
-    if field not in chunk:
-        return pd.Series(np.nan, index=chunk.index, dtype="str")
-    text = chunk[field].astype("str").str.strip()
+    if field not in rows:
+        return pd.Series(np.nan, index=rows.index, dtype="str")
+    text = rows[field].astype("str").str.strip()
     return text.mask(text == "")
 
 
@@ -188,19 +200,13 @@ def _blank(raw: pd.Series) -> np.ndarray:
     return (raw.isna() | (raw.astype("str").str.strip() == "")).to_numpy()
 
 
-def _first_failures(field: str, raw: pd.Series, checks: list) -> list[Problem]:
-    """One problem per row and column: the first of ``checks`` (mask, describe value) it fails."""
-    taken = np.zeros(len(raw), dtype=bool)
-    problems = []
+def _first_failures(field: str, checks: list) -> list[Problem]:
+    """One problem per row and column: the first of ``checks`` (mask, describe row position) it fails."""
+    problems: list[Problem] = []
+    taken: np.ndarray | None = None  # rows that failed an earlier check
     for mask, describe in checks:
-        mask = np.asarray(mask, dtype=bool) & ~taken
-        taken |= mask
-        problems.append(Problem(field, mask, lambda i, describe=describe: describe(raw.iloc[i])))
+        mask = np.asarray(mask, dtype=bool)
+        mask = mask if taken is None else mask & ~taken
+        taken = mask.copy() if taken is None else taken | mask
+        problems.append(Problem(field, mask, describe))
     return problems
-
-
-def _show(value) -> str:
-    """A value as a message quotes it: numbers bare (150, not 150.0), text in quotes."""
-    if isinstance(value, float):
-        return f"{value:.15g}"
-    return repr(value) if isinstance(value, str) else str(value)

@@ -1,16 +1,12 @@
 """The source file: its type, its header, the column map, and its rows in chunks."""
 from __future__ import annotations
 
-import gzip
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from tqdm import tqdm
 
 from ..errors import BadRequest
 
@@ -24,7 +20,7 @@ CHUNK_ROWS = 100_000  # measured: twice this adds ~120 MB of peak memory and sav
 
 # Read as text so that messages can quote what the file says and ids such as
 # "007" keep their zeros; the numeric columns are left to pandas' fast parser.
-_TEXT_COLUMNS = ("algorithm", "domain", "created_at", "algorithm_type", "validator", "hypothesis", "id")
+TEXT_COLUMNS = ("algorithm", "domain", "created_at", "algorithm_type", "validator", "hypothesis", "id")
 
 
 def parse_column_map(items: list[str]) -> dict[str, str]:
@@ -72,14 +68,14 @@ def _is_csv(path: Path) -> bool:
 
 def _csv_header(path: Path) -> list[str]:
     try:
-        return [str(name) for name in pd.read_csv(path, nrows=0, compression=_compression(path)).columns]
+        return [str(name) for name in pd.read_csv(path, nrows=0, compression=compression(path)).columns]
     except pd.errors.EmptyDataError:
         raise BadRequest(f"{path.name} is empty: expected a header line") from None
     except (ValueError, OSError) as exc:  # pandas' ParserError and gzip's errors
         raise BadRequest(f"cannot read {path.name}: {exc}") from None
 
 
-def _compression(path: Path) -> str | None:
+def compression(path: Path) -> str | None:
     return "gzip" if path.name.lower().endswith(".gz") else None
 
 
@@ -115,44 +111,3 @@ def _resolve_columns(header: list[str], column_map: dict[str, str], name: str) -
         raise BadRequest(f"{name} lacks the required column(s) {', '.join(missing)} "
                          f"(its columns: {', '.join(stripped)}); rename them or map them with old=new")
     return renames
-
-
-def chunks(source: Source, bar: tqdm) -> Iterator[pd.DataFrame]:
-    """The file's rows with importer column names, indexed by line (CSV) or row (Parquet) number."""
-    try:
-        yield from (_csv_chunks if source.is_csv else _parquet_chunks)(source, bar)
-    except (ValueError, OSError, pa.ArrowException) as exc:  # malformed file, not a bug here
-        raise BadRequest(f"cannot read {source.path.name}: {exc}") from None
-
-
-def _csv_chunks(source: Source, bar: tqdm) -> Iterator[pd.DataFrame]:
-    text = {original: str for original, target in source.renames.items() if target in _TEXT_COLUMNS}
-    with open(source.path, "rb") as raw:
-        stream = gzip.GzipFile(fileobj=raw) if _compression(source.path) else raw
-        # Blank lines are kept (and dropped below) so that row positions stay line numbers.
-        reader = pd.read_csv(stream, chunksize=CHUNK_ROWS, usecols=list(source.renames), dtype=text,
-                             keep_default_na=False, na_values=[""], skip_blank_lines=False,
-                             low_memory=False)
-        for chunk in reader:
-            bar.update(raw.tell() - bar.n)
-            chunk.index = chunk.index + 2  # the header is line 1
-            yield chunk.rename(columns=source.renames).dropna(how="all")
-
-
-def _parquet_chunks(source: Source, bar: tqdm) -> Iterator[pd.DataFrame]:
-    start = 1
-    for batch in pq.ParquetFile(source.path).iter_batches(CHUNK_ROWS, columns=list(source.renames)):
-        table = pa.Table.from_batches([batch]).rename_columns([source.renames[n] for n in batch.schema.names])
-        frame = _text_as_strings(table).to_pandas()
-        frame.index = pd.RangeIndex(start, start + len(frame))
-        start += len(frame)
-        bar.update(len(frame))
-        yield frame
-
-
-def _text_as_strings(table: pa.Table) -> pa.Table:
-    for index, field in enumerate(table.schema):
-        keep = field.name == "created_at" and pa.types.is_temporal(field.type)
-        if field.name in _TEXT_COLUMNS and not keep:
-            table = table.set_column(index, field.name, pc.cast(table[field.name], pa.string()))
-    return table

@@ -12,31 +12,37 @@ from tqdm import tqdm
 from ..schema import algorithms, domains, validations
 from ..store import Store
 from .catalog import Catalog
-from .sources import CHUNK_ROWS
+from .checks import Checked
+from .reading import CHUNK_ROWS
 from .spill import SPILL_SCHEMA
-
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did: rows read, rows inserted, rows skipped as duplicates, new catalog entries."""
+    """What an import did: rows read, inserted, skipped as duplicates, new catalog entries, and notes."""
 
     rows_read: int
     inserted: int
     duplicates: int
     domains_created: int
     algorithms_created: int
+    notes: tuple[str, ...] = ()  # sentences for the summary, such as how epoch times were read
 
 
 class _NothingNew(Exception):
     """Raised inside ``store.write()`` to roll back, so a no-op import leaves the data version alone."""
 
 
-def write(store: Store, catalog: Catalog, spill: Path, rows_read: int, progress: bool) -> ImportResult:
+def write(store: Store, catalog: Catalog, spill: Path, checked: Checked, notes: list[str],
+          progress: bool) -> ImportResult:
     """Pass 2: insert the spilled rows whose keys are new, in one transaction."""
+    rows_read = checked.rows_read
     try:
         with store.write() as conn:
+            rows, stage = _spilled_rows(store, conn, spill, progress)
             first_id = store.next_id(conn, validations)
-            _insert_spilled(store, conn, spill, first_id, progress)
+            conn.execute(_insert_new_records(rows, first_id))
+            if stage is not None:
+                stage.drop(conn)
             inserted = store.next_id(conn, validations) - first_id
             if not inserted:
                 raise _NothingNew
@@ -44,21 +50,21 @@ def write(store: Store, catalog: Catalog, spill: Path, rows_read: int, progress:
             store.append_frame(conn, domains, new_domains)  # before algorithms: their foreign key
             store.append_frame(conn, algorithms, new_algorithms)
     except _NothingNew:
-        return ImportResult(rows_read, 0, rows_read, 0, 0)
-    return ImportResult(rows_read, inserted, rows_read - inserted, len(new_domains), len(new_algorithms))
+        return ImportResult(rows_read, 0, rows_read, 0, 0, tuple(notes))
+    return ImportResult(rows_read, inserted, rows_read - inserted, len(new_domains), len(new_algorithms),
+                        tuple(notes))
 
 
-def _insert_spilled(store: Store, conn: Connection, spill: Path, first_id: int, progress: bool) -> None:
+def _spilled_rows(store: Store, conn: Connection, spill: Path,
+                  progress: bool) -> tuple[sa.FromClause, sa.Table | None]:
+    """The spilled rows as SQL can read them, and the temporary table to drop after, if any."""
     if store.is_duckdb:
         # DuckDB-only: read_parquet scans the spill file itself. Measured on 2M rows,
         # copying them into a temporary table first took longer than the whole INSERT
         # and held them all in memory until the commit.
-        rows = sa.func.read_parquet(str(spill)).table_valued(*SPILL_SCHEMA.names)
-        conn.execute(_insert_new_records(rows, first_id))
-        return
+        return sa.func.read_parquet(str(spill)).table_valued(*SPILL_SCHEMA.names), None
     stage = _stage(store, conn, spill, progress)
-    conn.execute(_insert_new_records(stage, first_id))
-    stage.drop(conn)
+    return stage, stage
 
 
 def _stage(store: Store, conn: Connection, spill: Path, progress: bool) -> sa.Table:
