@@ -8,19 +8,28 @@ import sqlalchemy as sa
 from ..naming import display_name
 from ..schema import algorithms, domains
 from ..store import Store
+from .names import Ids
 from .report import Problem, show
 
 
 class Catalog:
-    """Which domain each algorithm belongs to (the store's, then the file's), and what is new."""
+    """Ids for the file's names, which domain each algorithm belongs to, and what is new."""
 
     def __init__(self, store: Store):
-        stored = store.read(sa.select(algorithms.c.id, algorithms.c.domain_id))
+        stored = store.read(sa.select(algorithms.c.id, algorithms.c.name, algorithms.c.domain_id)
+                            .order_by(algorithms.c.id))
+        stored_domains = store.read(sa.select(domains.c.id, domains.c.name).order_by(domains.c.id))
+        self.ids = {"algorithm": Ids(list(zip(stored["id"], stored["name"]))),
+                    "domain": Ids(list(zip(stored_domains["id"], stored_domains["name"])))}
         self.owner: dict[str, str] = dict(zip(stored["id"], stored["domain_id"]))
         self.stored_algorithms = set(self.owner)
-        self.stored_domains = set(store.read(sa.select(domains.c.id))["id"])
+        self.stored_domains = set(stored_domains["id"])
         self.new_domains: dict[str, str] = {}  # id -> name
         self.new_algorithms: dict[str, dict] = {}  # id -> algorithms row
+
+    def id_for(self, field: str, name: str) -> str:
+        """The id of a domain or algorithm (``field``) name; ``""`` if it has no letter or digit."""
+        return self.ids[field].id_for(name)
 
     def check(self, parsed: pd.DataFrame) -> Problem:
         """Rows naming an algorithm of another domain; learns the new algorithms and domains."""
@@ -62,3 +71,9 @@ class Catalog:
         needed = {row["domain_id"] for row in new} & set(self.new_domains)
         domain_rows = [{"id": d, "name": self.new_domains[d]} for d in sorted(needed)]
         return pd.DataFrame(domain_rows), pd.DataFrame(new)
+
+    def notes(self, created: dict[str, set[str]]) -> list[str]:
+        """A sentence for each created domain or algorithm whose id needed a suffix to stay distinct."""
+        return [f"{field} {show(name)} has the id {new_id}, as {wanted} is {show(holder)}"
+                for field, ids in self.ids.items()
+                for new_id, (name, wanted, holder) in ids.renamed.items() if new_id in created[field]]

@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from ..filters import ALGORITHM_TYPES
-from ..naming import slugify
 from .reading import Chunk, ExtraFields, chunks
 from .report import Problem, Report, bare, show
 from .sources import Source
@@ -63,7 +62,7 @@ def _parse(chunk: Chunk, catalog: Catalog, timestamps: Timestamps) -> tuple[pd.D
     parsed = {}
     for field in ("algorithm", "domain"):
         names = _per_unique(rows[field], lambda value: str(value).strip())
-        ids = _per_unique(names, slugify)
+        ids = _per_unique(names, lambda name, field=field: catalog.id_for(field, name))
         parsed[field], parsed[f"{field}_id"] = names, ids
         problems += _name_problems(rows[field], names, ids, field)
     for field in ("quality", "confidence", "speedup", "tests"):

@@ -25,7 +25,7 @@ class ImportResult:
     duplicates: int
     domains_created: int
     algorithms_created: int
-    notes: tuple[str, ...] = ()  # sentences for the summary, such as how epoch times were read
+    notes: tuple[str, ...] = ()  # sentences for the summary: epoch times read, ids given a suffix
 
 
 class _NothingNew(Exception):
@@ -51,8 +51,9 @@ def write(store: Store, catalog: Catalog, spill: Path, checked: Checked, notes: 
             store.append_frame(conn, algorithms, new_algorithms)
     except _NothingNew:
         return ImportResult(rows_read, 0, rows_read, 0, 0, tuple(notes))
+    created = {"domain": set(new_domains.get("id", ())), "algorithm": set(new_algorithms.get("id", ()))}
     return ImportResult(rows_read, inserted, rows_read - inserted, len(new_domains), len(new_algorithms),
-                        tuple(notes))
+                        tuple(notes + catalog.notes(created)))
 
 
 def _spilled_rows(store: Store, conn: Connection, spill: Path,
