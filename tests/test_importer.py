@@ -369,16 +369,17 @@ def test_same_content_without_id_is_recognised_however_written(store, tmp_path):
     assert query(store, "SELECT id, tests FROM validations ORDER BY id") == [(1, 4), (2, 5)]
 
 
-def test_same_id_is_a_duplicate_even_with_changed_content(store, tmp_path):
+def test_same_id_with_the_same_content_is_a_duplicate(store, tmp_path):
     columns = "id," + HEADER
     import_file(store, write_csv(tmp_path, [columns, "r1,QAOA,quantum,70,0.5,1.5,4,2026-03-02"], "a.csv"))
-    other = write_csv(tmp_path, [columns, "r1,QAOA,quantum,99,0.9,9,9,2026-03-09",
+    other = write_csv(tmp_path, [columns, "r1,QAOA,quantum,70,0.5,1.5,4,2026-03-02",
                                  "r2,QAOA,quantum,80,0.5,1.5,4,2026-03-02",
-                                 "r2,QAOA,quantum,81,0.5,1.5,4,2026-03-02"], "b.csv")
+                                 "r2,QAOA,quantum,80.0,0.5,1.5,4,2026-03-02"], "b.csv")
 
     result = import_file(store, other)
 
-    # r1 is stored already; of the two r2 rows the first (quality 80) is kept.
+    # r1 is stored already; the two r2 rows are one record (80.0 = 80). Other content under
+    # a known id rejects the file: tests/test_importer_duplicates.py.
     assert (result.rows_read, result.inserted, result.duplicates) == (3, 1, 2)
     assert query(store, "SELECT id, record_key, quality FROM validations ORDER BY id") == [
         (1, "id:r1", 70.0), (2, "id:r2", 80.0)]
@@ -389,7 +390,7 @@ def test_portable_path_without_duckdb_sql_gives_the_same_result(store, tmp_path)
     store.is_duckdb = False
     path = write_csv(tmp_path, ["id," + HEADER + ",validator",
                                 "r1,QAOA,quantum,70,0.5,1.5,4,2026-03-02,",
-                                "r1,QAOA,quantum,71,0.5,1.5,4,2026-03-02,",
+                                "r1,QAOA,quantum,70.0,0.5,1.5,4,2026-03-02T00:00:00Z,",
                                 "r2,Grover,search,91,0.75,4,12,2026-03-03T02:00:00+02:00,eve"])
     assert import_file(store, path) == ImportResult(3, 2, 1, 2, 2)
     assert import_file(store, path) == ImportResult(3, 0, 3, 0, 0)

@@ -26,16 +26,17 @@ CONTROL_CHARACTERS = r"[\x00-\x1f\x7f-\x9f]"  # Unicode's Cc: NUL, escape, tab, 
 
 @dataclass(frozen=True)
 class Checked:
-    """What pass 1 found: the bad rows and how many rows were read."""
+    """What pass 1 found: the bad rows, how many rows were read, whether any row gave an id."""
 
     report: Report
     rows_read: int
+    has_ids: bool
 
 
 def check_file(source: Source, catalog: Catalog, timestamps: Timestamps, spill: Path,
                progress: bool) -> Checked:
     """Pass 1: check every row, and spill the normalised rows while all are good."""
-    report, rows_read = Report(source.path.name, source.unit), 0
+    report, rows_read, has_ids = Report(source.path.name, source.unit), 0, False
     total = source.path.stat().st_size if source.is_csv else pq.ParquetFile(source.path).metadata.num_rows
     bar = tqdm(total=total, unit="B" if source.is_csv else " rows", unit_scale=True,
                desc=f"checking {source.path.name}", disable=not progress)
@@ -49,10 +50,11 @@ def check_file(source: Source, catalog: Catalog, timestamps: Timestamps, spill: 
                 rows_read += len(chunk.rows)
                 if not report.bad_rows:
                     writer.write_table(normalised(parsed, lines))
+                    has_ids = has_ids or bool(parsed["id"].notna().any())
         except ExtraFields as stop:
             report.add_described(1, [{"line": stop.line, "field": None,
                                       "message": f"{stop.message} (the file was read no further)"}])
-    return Checked(report, rows_read)
+    return Checked(report, rows_read, has_ids)
 
 
 def _parse(chunk: Chunk, catalog: Catalog, timestamps: Timestamps) -> tuple[pd.DataFrame, list[Problem]]:

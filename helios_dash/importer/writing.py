@@ -14,7 +14,14 @@ from ..store import Store
 from .catalog import Catalog
 from .checks import Checked
 from .reading import CHUNK_ROWS
+from .report import MAX_DETAILS, Report, show
 from .spill import SPILL_SCHEMA
+
+# What a record holds, as stored: two records under one id must agree on all of it.
+CONTENT = ("algorithm_id", "domain_id", "hypothesis_id", "quality", "confidence", "speedup", "tests",
+           "validator", "created_at")
+_FILE_COLUMN = {"algorithm_id": "algorithm", "domain_id": "domain", "hypothesis_id": "hypothesis"}
+
 
 @dataclass(frozen=True)
 class ImportResult:
@@ -34,11 +41,13 @@ class _NothingNew(Exception):
 
 def write(store: Store, catalog: Catalog, spill: Path, checked: Checked, notes: list[str],
           progress: bool) -> ImportResult:
-    """Pass 2: insert the spilled rows whose keys are new, in one transaction."""
+    """Pass 2: refuse ids given other content; insert the spilled rows whose keys are new, in one transaction."""
     rows_read = checked.rows_read
     try:
         with store.write() as conn:
             rows, stage = _spilled_rows(store, conn, spill, progress)
+            if checked.has_ids:
+                _refuse_conflicting_ids(conn, rows, checked.report)
             first_id = store.next_id(conn, validations)
             conn.execute(_insert_new_records(rows, first_id))
             if stage is not None:
@@ -66,6 +75,52 @@ def _spilled_rows(store: Store, conn: Connection, spill: Path,
         return sa.func.read_parquet(str(spill)).table_valued(*SPILL_SCHEMA.names), None
     stage = _stage(store, conn, spill, progress)
     return stage, stage
+
+
+def _refuse_conflicting_ids(conn: Connection, rows: sa.FromClause, report: Report) -> None:
+    """Raise BadRequest (rolling the transaction back) for rows whose id comes with other content."""
+    found = conn.execute(_conflicts(rows)).mappings().all()
+    if not found:
+        return
+    report.add_described(found[0]["total"], [_conflict_detail(row, report.unit) for row in found])
+    raise report.error()
+
+
+def _conflicts(rows: sa.FromClause) -> sa.Select:
+    """The first rows whose id is stored, or earlier in the file, with other content; and how many in all.
+
+    A stored record is the reference for its id; else the id's first line in the file is.
+    Files without ids never get here, and only repeated or stored ids are compared.
+    """
+    keyed = rows.c.record_key.like("id:%")
+    stored = validations.alias("stored")
+    against_store = (sa.select(rows.c.line, rows.c.record_key, sa.null().label("first_line"),
+                               stored.c.id.label("stored_id"), *_differences(rows, stored))
+                     .join_from(rows, stored, stored.c.record_key == rows.c.record_key)
+                     .where(keyed, sa.or_(*_differences(rows, stored))))
+    repeated = (sa.select(rows.c.record_key, sa.func.min(rows.c.line).label("line")).where(keyed)
+                .group_by(rows.c.record_key).having(sa.func.count() > 1).subquery("repeated"))
+    first = rows.alias("first_row")
+    against_file = (sa.select(rows.c.line, rows.c.record_key, repeated.c.line.label("first_line"),
+                              sa.null().label("stored_id"), *_differences(rows, first))
+                    .join_from(rows, repeated, repeated.c.record_key == rows.c.record_key)
+                    .join(first, first.c.line == repeated.c.line)
+                    .where(rows.c.line > repeated.c.line, sa.or_(*_differences(rows, first)),
+                           ~sa.exists().where(validations.c.record_key == rows.c.record_key)))
+    both = sa.union_all(against_store, against_file).subquery("conflicts")
+    return sa.select(both, sa.func.count().over().label("total")).order_by(both.c.line).limit(MAX_DETAILS)
+
+
+def _differences(rows: sa.FromClause, reference: sa.FromClause) -> list[sa.ColumnElement]:
+    return [rows.c[name].is_distinct_from(reference.c[name]).label(f"differs_{name}") for name in CONTENT]
+
+
+def _conflict_detail(row, unit: str) -> dict:
+    differing = ", ".join(_FILE_COLUMN.get(name, name) for name in CONTENT if row[f"differs_{name}"])
+    record_id = show(row["record_key"].removeprefix("id:"))
+    where = (f"is stored already as validation {row['stored_id']}" if row["stored_id"] is not None
+             else f"is also on {unit} {row['first_line']}")
+    return {"line": row["line"], "field": "id", "message": f"{record_id} {where} with other values ({differing})"}
 
 
 def _stage(store: Store, conn: Connection, spill: Path, progress: bool) -> sa.Table:
