@@ -90,3 +90,22 @@ def test_the_longest_rolling_window_is_accepted(dash_app):
     page = trends.layout(rolling="60")
     rolling = next(c for c in page._traverse() if getattr(c, "id", None) == ids.TRENDS_ROLLING)
     assert rolling.value == "60" and page_notices(page) == []
+
+
+def test_a_search_that_is_not_plain_short_text_is_ignored_with_a_notice(dash_app):
+    from helios_dash.pages.leaderboard import layout
+    from helios_dash.ui.url import read_search
+
+    assert read_search({"q": ["kem"]}) == ("kem", [])
+    assert read_search({"q": "x" * 201})[0] == "" and "longer than 200" in read_search({"q": "x" * 201})[1][0]
+    assert read_search({"q": "a\x00b"})[0] == ""
+    page = str(layout(q="y" * 5000))
+    assert "Ignored the search (q)" in page and "y" * 201 not in page
+
+
+def test_many_unknown_algorithm_ids_are_counted_not_listed(dash_app):
+    from helios_dash.pages.compare import compare_view
+
+    ids_ = [f"nope-{i}" for i in range(1000)]
+    _, notices = compare_view({"algorithms": ",".join(ids_)}, known=set())
+    assert notices == ["Ignored unknown algorithm id(s): nope-0, nope-1, nope-2, nope-3, nope-4 and 995 more."]

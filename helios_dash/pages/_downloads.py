@@ -14,7 +14,7 @@ from ..jobs import heavy_gate
 from ..jobs.exports import export_bounded
 from ..filters import Filters
 from ..ui import ids
-from ..ui.url import first
+from ..ui.url import read_search
 
 PAGE_EXPORTS = {  # page: (sections, report title); CSV takes the first section
     "overview": (("kpis", "leaderboard", "statistics", "metadata"), "HELIOS overview"),
@@ -31,7 +31,7 @@ def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
     if fmt == "csv":
         sections = sections[:1]
     filters, _ = Filters.from_query(view or {})
-    search = first(view or {}, "q")  # the Leaderboard's quick search narrows its download too
+    search = read_search(view or {})[0] or None  # the Leaderboard's quick search narrows its download too
     try:
         exported = export_bounded(ExportRequest(fmt, sections, filters, search=search), title, _base_url(),
                                   heavy_gate())

@@ -15,7 +15,7 @@ from ..services.compare import compare_algorithms, compare_trends
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
 from ..ui.graphs import GRAPH_CONFIG
-from ..ui.url import query_dict, view_search
+from ..ui.url import listed, query_dict, view_search
 
 PAGE = "compare"
 dash.register_page(__name__, path="/compare", name="Compare", title="HELIOS Analytics: Compare")
@@ -72,7 +72,7 @@ def compare_view(query: dict, known: set[str]) -> tuple[Filters, list[str]]:
     chosen = list(dict.fromkeys(filters.algorithms))
     unknown = [a for a in chosen if a not in known]
     if unknown:
-        notices.append(f"Ignored unknown algorithm id(s): {', '.join(unknown)}.")
+        notices.append(f"Ignored unknown algorithm id(s): {listed(unknown)}.")
     kept = tuple(a for a in chosen if a in known)
     return filters.replace(algorithms=kept, domains=(), types=(), sort=None), notices
 

@@ -11,13 +11,13 @@ from dash import Input, Output, State, callback, dcc, html
 
 from ..errors import BadRequest
 from ..figures.leaderboard import leaderboard_chart
-from ..filters import Filters, zone_info
+from ..filters import MAX_TEXT_LENGTH, Filters, zone_info
 from ..services.catalog import domain_options
 from ..services.leaderboard import format_sort, parse_sort, rank_algorithms, summarize_leaderboard
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
 from ..ui.graphs import GRAPH_CONFIG
-from ..ui.url import first, query_dict, read_view, view_search
+from ..ui.url import first, query_dict, read_search, read_view, view_search
 
 PAGE = "leaderboard"
 dash.register_page(__name__, path="/leaderboard", name="Leaderboard", title="HELIOS Analytics: Leaderboard")
@@ -54,7 +54,8 @@ def layout(**query):
     """Controls, range hint and grid from the URL; summary, chart and rows come from ``update_leaderboard``."""
     domains = domain_options()
     filters, notices = leaderboard_view(query, {o["value"] for o in domains})
-    search = first(query, "q") or ""
+    search, search_notices = read_search(query)
+    notices += search_notices
     bar = controls.filter_bar(
         controls.domain_control(PAGE, filters, domains),
         controls.type_control(PAGE, filters),
@@ -63,6 +64,7 @@ def layout(**query):
     )
     table = [dbc.Label("Find in the table", html_for=ids.LEADERBOARD_SEARCH, className="visually-hidden"),
              dbc.Input(id=ids.LEADERBOARD_SEARCH, type="search", value=search, debounce=True, className="mb-2",
+                       maxLength=MAX_TEXT_LENGTH,
                        placeholder="Find in the table (press Enter)"),
              loading(leaderboard_grid(filters, search))]
     return page_frame(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from ..filters import Filters
+from ..filters import Filters, text_problem
 
 # Filters fields that follow the user from page to page (the navbar keeps them).
 SHARED_KEYS = ("domain", "type", "start", "end", "granularity", "tz")
@@ -19,6 +19,19 @@ def first(query: dict, key: str, default: str | None = None) -> str | None:
     """The first value of ``key`` in a parsed query (Dash passes a str or a list)."""
     value = query.get(key, default)
     return value[0] if isinstance(value, list) and value else value
+
+
+def read_search(query: dict) -> tuple[str, list[str]]:
+    """The Leaderboard's quick search ``q``: plain text of limited length, or "" with a notice."""
+    value = first(query, "q") or ""
+    problem = text_problem(value)
+    return ("", [f"Ignored the search (q): it {problem}."]) if problem else (value, [])
+
+
+def listed(values: list[str], shown: int = 5) -> str:
+    """``a, b, c`` for a few values; the first ``shown`` and a count for many (a URL may carry 1,000)."""
+    more = len(values) - shown
+    return ", ".join(values[:shown]) + (f" and {more:,} more" if more > 0 else "")
 
 
 def bounded_int(text, low: int, high: int) -> int | None:
