@@ -11,7 +11,7 @@ from .services.live import configure_token
 from .security_headers import SecurityHeaders
 from .settings import PROJECT_ROOT, Settings
 from .static_compression import DynamicCompress, StaticCompression
-from .static_files import serve_unknown_files_as_404, static_file_locator
+from .static_files import serve_unknown_files_as_404, static_file_locator, warm_static_cache
 from .store import open_store
 
 log = logging.getLogger(__name__)
@@ -38,15 +38,17 @@ def build_app(settings: Settings) -> dash.Dash:
     )
     server = app.server
     server.config.update(SECRET_KEY=settings.secret_key, COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6,
-                         MAX_CONTENT_LENGTH=settings.max_body_bytes)  # larger bodies get a 413 unread
+                         MAX_CONTENT_LENGTH=settings.max_body_bytes,  # larger bodies get a 413 unread
+                         STATIC_COMPRESSION_MAX_BYTES=settings.static_cache_bytes)
     install_heavy_gate(server, settings)
     extensions.cache.init_app(server, config=_cache_config(settings))
     from .api import init_api
 
     init_api(server)
     DynamicCompress(server)  # dynamic answers (callbacks), compressed per response
-    StaticCompression(server, locate=static_file_locator(app))  # static files, compressed once per file
+    compression = StaticCompression(server, locate=static_file_locator(app))  # static files, compressed once each
     serve_unknown_files_as_404(app)
+    warm_static_cache(app, compression)
     SecurityHeaders(app)
     from .pages import _downloads  # noqa: F401 - registers the download callback
     from .pages._shell import shell  # imported here: its callbacks need the pages registered

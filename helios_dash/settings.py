@@ -35,6 +35,7 @@ class Settings:
     heavy_exports: int = 1  # PDF/XLSX/full-record CSV exports rendered at once per process
     heavy_export_queue: int = 2  # more that may wait for a slot; past it: 503 with Retry-After
     heavy_export_wait: float = 30.0  # seconds one may wait in that queue
+    static_cache_bytes: int = 32 * 1024 * 1024  # compressed static files kept in memory
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -53,6 +54,7 @@ class Settings:
             heavy_exports=_number(env, "HELIOS_HEAVY_EXPORTS", cls.heavy_exports, int, 1),
             heavy_export_queue=_number(env, "HELIOS_HEAVY_EXPORT_QUEUE", cls.heavy_export_queue, int, 0),
             heavy_export_wait=_number(env, "HELIOS_HEAVY_EXPORT_WAIT", cls.heavy_export_wait, float, 0),
+            static_cache_bytes=_number(env, "HELIOS_STATIC_CACHE_BYTES", cls.static_cache_bytes, int, 0),
         )
 
 

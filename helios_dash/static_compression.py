@@ -98,6 +98,10 @@ class StaticCompression:
             response.headers["Content-Encoding"] = encoding
         return response
 
+    def prepare(self, path: Path, encoding: str) -> None:
+        """Ask for a compressed copy of ``path`` ahead of any request for it."""
+        self._cached(path, encoding)
+
     def _cached(self, path: Path, encoding: str) -> bytes | None:
         """The compressed copy of ``path``, or None after asking for one (at most once per file version)."""
         try:

@@ -9,7 +9,7 @@ import dash
 from dash.fingerprint import check_fingerprint
 from flask import abort, request
 
-from .static_compression import flask_static_file
+from .static_compression import StaticCompression, flask_static_file
 
 
 def component_suite_file(dash_app: dash.Dash, package: str, fingerprinted_path: str) -> Path | None:
@@ -47,3 +47,25 @@ def serve_unknown_files_as_404(dash_app: dash.Dash) -> None:
 
     # Registered after Dash's own first-request setup, which registers the component paths.
     dash_app.server.before_request(refuse_unknown_component_files)
+
+
+def warm_static_cache(dash_app: dash.Dash, compression: StaticCompression, encoding: str = "br") -> None:
+    """At the first request, queue every component file for compression (in the background thread).
+
+    Dash's files are cached by browsers for a year: without this, the first visitor
+    after a start would keep the uncompressed copies it happened to receive.
+    """
+    warmed = []
+
+    def warm_once() -> None:
+        if warmed:
+            return
+        warmed.append(True)
+        for package, paths in dash_app.registered_paths.items():
+            for path in paths:
+                file = component_suite_file(dash_app, package, path)
+                if file is not None and file.suffix in (".js", ".css"):
+                    compression.prepare(file, encoding)
+
+    # Registered after Dash's own first-request setup, which registers the component paths.
+    dash_app.server.before_request(warm_once)

@@ -160,3 +160,17 @@ def test_unknown_static_files_are_404(dash_app, path):
     response = dash_app.server.test_client().get(path, headers=BROWSER)
     assert response.status_code == 404
     assert "registered" not in response.get_data(as_text=True)  # no list of the server's files
+
+
+def test_every_component_script_is_compressed_before_its_first_request(dash_app):
+    """Browsers keep Dash's files a year: the first visitor must not get the uncompressed ones."""
+    client = dash_app.server.test_client()
+    client.get("/")  # the first request queues every component file
+    compression_of(dash_app).join()
+    scripts = [f"/_dash-component-suites/{package}/{path}" for package, paths in dash_app.registered_paths.items()
+               for path in paths if path.endswith(".js")]
+    assert len(scripts) > 10
+    for url in scripts:
+        response = client.get(url, headers={"Accept-Encoding": "br"})
+        if len(response.get_data()) >= 500:  # smaller files are not worth compressing
+            assert response.headers.get("Content-Encoding") == "br", url
