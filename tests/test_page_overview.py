@@ -51,3 +51,25 @@ def _walk(node):
             yield from _walk(item)
     elif hasattr(node, "to_plotly_json"):
         yield from _walk(node.to_plotly_json())
+
+
+def test_a_rate_changes_in_points_and_a_zero_change_is_neutral(dash_app):
+    from helios_dash.pages.overview import describe_change
+
+    assert describe_change(0.9, "{:+.1f} pts") == ("+0.9 pts", "text-success")  # 62.0% -> 62.9%
+    assert describe_change(-0.04, "{:+.1f}") == ("0.0", "text-muted")  # rounds to -0.0: no sign, no colour
+    assert describe_change(-0.004, "{:+.2f}x") == ("0.00x", "text-muted")
+    assert describe_change(-3.0, "{:+,.0f}") == ("-3", "text-danger")
+    assert describe_change(1234.0, "{:+,.0f}") == ("+1,234", "text-success")
+
+
+def test_success_rate_card_speaks_in_points(dash_app):
+    import pandas as pd
+
+    from helios_dash.pages.overview import kpi_cards
+
+    months = pd.DataFrame({"total_validations": [10, 10], "mean_quality": [70.0, 70.0], "success_rate": [0.625, 0.6],
+                           "best_speedup": [2.0, 2.0], "period": ["December", "November"]},
+                          index=["current", "previous"])
+    text = str(kpi_cards(months).to_plotly_json())
+    assert "+2.5 pts vs November" in text  # 62.5% - 60.0% = 2.5 points, not "+2.5%"

@@ -18,11 +18,12 @@ from ..ui.url import query_dict, read_view, view_search
 PAGE = "overview"
 dash.register_page(__name__, path="/", name="Overview", title="HELIOS Analytics: Overview")
 
-KPIS = [  # field, label, format of the value, format of the change
-    ("total_validations", "Validations", "{:,.0f}", "{:+,.0f}"),
-    ("mean_quality", "Mean quality", "{:.1f}", "{:+.1f}"),
-    ("success_rate", "Success rate (quality > 70)", "{:.1%}", "{:+.1%}"),
-    ("best_speedup", "Best speedup", "{:.2f}x", "{:+.2f}x"),
+KPIS = [  # field, label, format of the value, format of the change, change scale
+    ("total_validations", "Validations", "{:,.0f}", "{:+,.0f}", 1),
+    ("mean_quality", "Mean quality", "{:.1f}", "{:+.1f}", 1),
+    # A rate's change is a difference of percentages: percentage points, not a percent change.
+    ("success_rate", "Success rate (quality > 70)", "{:.1%}", "{:+.1f} pts", 100),
+    ("best_speedup", "Best speedup", "{:.2f}x", "{:+.2f}x", 1),
 ]
 
 
@@ -81,19 +82,28 @@ def kpi_cards(months: pd.DataFrame) -> dbc.Row:
     """One card per KPI: this month's value and its change against last month."""
     current, previous = months.loc["current"], months.loc["previous"]
     cards = []
-    for field, label, value_format, change_format in KPIS:
+    for field, label, value_format, change_format, scale in KPIS:
         value, before = current[field], previous[field]
         shown = value_format.format(value) if pd.notna(value) else "no data"
-        change = value - before if pd.notna(value) and pd.notna(before) else None
-        note = (f"{change_format.format(change)} vs {previous['period']}" if change is not None
-                else f"nothing to compare in {previous['period']}")
-        colour = "text-success" if change and change > 0 else "text-danger" if change and change < 0 else "text-muted"
+        change = (value - before) * scale if pd.notna(value) and pd.notna(before) else None
+        text, colour = describe_change(change, change_format)
+        note = f"{text} vs {previous['period']}" if change is not None else f"nothing to compare in {previous['period']}"
         cards.append(dbc.Col(dbc.Card(dbc.CardBody([
             html.Div(label, className="small text-muted"),
             html.Div(shown, className="fs-3 fw-semibold", **{"data-kpi": field}),
             html.Div(note, className=f"small {colour}"),
         ])), xs=6, lg=3, className="mb-2"))
     return dbc.Row([html.Div(f"This month so far ({current['period']})", className="small text-muted mb-1"), *cards])
+
+
+def describe_change(change: float | None, change_format: str) -> tuple[str, str]:
+    """The change as shown, and its colour; one that rounds to zero is neutral ("0.0", never a red "-0.0")."""
+    if change is None:
+        return "", "text-muted"
+    text = change_format.format(change)
+    if not any(ch in "123456789" for ch in text.split(" ")[0]):  # every shown digit is zero
+        return change_format.format(0.0).replace("+", "", 1), "text-muted"
+    return text, "text-success" if change > 0 else "text-danger"
 
 
 def leaders_table(board: pd.DataFrame) -> html.Div:
