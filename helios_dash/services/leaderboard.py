@@ -1,6 +1,7 @@
 """The leaderboard view: ranked algorithms in the order the viewer sorted them, and its summary."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import BadRequest
@@ -11,7 +12,7 @@ from .cached import per_data_version
 
 # Columns a leaderboard may be sorted by, in the ``sort`` parameter: ``column:asc|desc``,
 # comma-separated for several keys (``mean_speedup:desc,tests:desc``).
-SORTABLE = ("rank", "tied", "rank_change", "name", "domain", "type", "mean_quality", "ci_low",
+SORTABLE = ("rank", "rank_best", "rank_worst", "tied", "rank_change", "name", "domain", "type", "mean_quality", "ci_low",
             "mean_speedup", "tests", "validations", "success_rate")
 DIRECTIONS = {"asc": True, "desc": False}
 DEFAULT_SORT = [("rank", True)]
@@ -20,8 +21,69 @@ DEFAULT_SORT = [("rank", True)]
 @per_data_version
 def rank_algorithms(filters: Filters) -> pd.DataFrame:
     """The view's leaderboard (see ``select_leaderboard``) in ``filters.sort`` order, rank by default."""
-    board = select_leaderboard(get_store(), filters)
+    board = add_rank_ranges(select_leaderboard(get_store(), filters))
     return sort_board(board, parse_sort(filters.sort))
+
+
+def add_rank_ranges(board: pd.DataFrame) -> pd.DataFrame:
+    """``board`` with ``rank_best``, ``rank_worst`` (see ``rank_ranges``) and ``tier`` (see ``rank_tiers``)."""
+    best, worst = rank_ranges(board["ci_low"], board["ci_high"])
+    ranged = board.copy()
+    at = ranged.columns.get_loc("rank") + 1
+    ranged.insert(at, "rank_best", pd.Series(best, index=board.index, dtype="int64"))
+    ranged.insert(at + 1, "rank_worst", pd.Series(worst, index=board.index, dtype="int64"))
+    ranged.insert(at + 2, "tier", rank_tiers(board))
+    return ranged
+
+
+def rank_ranges(ci_low, ci_high) -> tuple[np.ndarray, np.ndarray]:
+    """Best and worst rank each algorithm could hold given the 95% quality intervals (Chatbot Arena's rule).
+
+    Interval B lies *entirely above* interval A when ``B.ci_low > A.ci_high`` and
+    *entirely below* it when ``B.ci_high < A.ci_low``: strict inequalities, so
+    intervals that merely touch at an end overlap (neither is ahead of the other).
+
+    - best  = 1 + the number of algorithms whose interval lies entirely above;
+    - worst = the number of algorithms whose interval does not lie entirely below
+      (the algorithm itself included, as no interval lies below itself).
+
+    A missing interval (a single validation) is unknown, so it is taken as
+    unbounded: such an algorithm may rank anywhere (1 to n) and is never
+    entirely above or below another. Because every mean lies inside its own
+    interval, ``rank_best <= rank <= rank_worst`` for the board's ``rank``
+    (mean quality first, whatever breaks the ties). O(n log n): two sorts and
+    two binary searches.
+    """
+    low, high = _bounds(ci_low, ci_high)
+    n = len(low)
+    above = n - np.searchsorted(np.sort(low), high, side="right")  # how many lows exceed this high
+    below = np.searchsorted(np.sort(high), low, side="left")  # how many highs fall short of this low
+    return (1 + above).astype("int64"), (n - below).astype("int64")
+
+
+def rank_tiers(board: pd.DataFrame) -> pd.Series:
+    """Tier 1, 2, ... of each row: a tie cue that only breaks where the order is certain.
+
+    Walking down the ranks, a new tier starts below rank k when every interval
+    ranked k or better lies entirely above (``ci_low >`` the other's ``ci_high``)
+    every interval ranked below k. Within a tier the order is not settled; across
+    tiers it is, so the rank ranges of two tiers never overlap. Missing intervals
+    are unbounded, as in ``rank_ranges``.
+    """
+    ordered = board.sort_values("rank")
+    low, high = _bounds(ordered["ci_low"], ordered["ci_high"])
+    lowest_so_far = np.minimum.accumulate(low)  # the lowest low at this rank or better
+    highest_after = np.maximum.accumulate(high[::-1])[::-1]  # the highest high at this rank or worse
+    breaks = lowest_so_far[:-1] > highest_after[1:]  # a break between position i and i + 1
+    tiers = np.concatenate([[1], 1 + np.cumsum(breaks)]) if len(ordered) else np.array([], dtype="int64")
+    return pd.Series(tiers, index=ordered.index, dtype="int64").reindex(board.index)
+
+
+def _bounds(ci_low, ci_high) -> tuple[np.ndarray, np.ndarray]:
+    """The intervals as float arrays, a missing interval (one validation) unbounded both ways."""
+    low, high = (pd.to_numeric(pd.Series(bound)).to_numpy(dtype="float64", na_value=np.nan)
+                 for bound in (ci_low, ci_high))
+    return np.where(np.isnan(low), -np.inf, low), np.where(np.isnan(high), np.inf, high)
 
 
 def parse_sort(text: str | None) -> list[tuple[str, bool]]:
