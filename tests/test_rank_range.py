@@ -152,3 +152,40 @@ def test_demo_board_sorted_by_speed_keeps_each_rows_range(dash_app, settled):
     columns = ["rank", "rank_best", "rank_worst", "tier"]
     pd.testing.assert_frame_equal(by_speed.loc[by_rank.index, columns], by_rank[columns])
     assert rank_algorithms(Filters(sort="rank_worst:asc"))["rank_worst"].is_monotonic_increasing
+
+
+# -- the chart --------------------------------------------------------------------------
+def hand_board(intervals, names=None) -> pd.DataFrame:
+    """A ranked board over (low, high) intervals, the mean in the middle (or 50 without an interval)."""
+    names = names or [chr(ord("A") + i) for i in range(len(intervals))]
+    return pd.DataFrame({
+        "rank": range(1, len(intervals) + 1), "algorithm_id": [n.lower() for n in names], "name": names,
+        "domain": "Quantum", "mean_quality": [50 if math.isnan(lo) else (lo + hi) / 2 for lo, hi in intervals],
+        "ci_low": [lo for lo, _ in intervals], "ci_high": [hi for _, hi in intervals],
+        "validations": 10, "tied": False,
+    })
+
+
+def test_chart_hover_shows_each_rank_range():
+    from helios_dash.figures.leaderboard import leaderboard_chart
+
+    figure = leaderboard_chart(add_rank_ranges(hand_board(FIVE)))
+    dots = figure.data[0]
+    assert [row[3] for row in dots.customdata] == [
+        "Rank 1 (possible 1-2)", "Rank 2 (possible 1-3)", "Rank 3 (possible 2-3)",
+        "Rank 4 (possible 4-5)", "Rank 5 (possible 4-5)"]
+    assert "%{customdata[3]}" in dots.hovertemplate
+    apart = leaderboard_chart(hand_board([(60, 70), (50, 59)]))  # computes the ranges when missing
+    assert [row[3] for row in apart.data[0].customdata] == ["Rank 1 (no other possible)", "Rank 2 (no other possible)"]
+
+
+def test_chart_draws_a_dashed_line_only_at_tier_breaks():
+    from helios_dash.figures.leaderboard import BREAK_NAME, leaderboard_chart
+
+    figure = leaderboard_chart(hand_board(FIVE))
+    assert [(s.y0, s.y1, s.line.dash) for s in figure.layout.shapes] == [(2.5, 2.5, "dash")]  # between #3 and #4
+    assert figure.layout.shapes[0].showlegend and figure.layout.shapes[0].name == BREAK_NAME
+    assert len(figure.data) == 1
+    assert leaderboard_chart(hand_board(FIVE + [(NAN, NAN)])).layout.shapes == ()  # one unbounded interval
+    three_tiers = leaderboard_chart(hand_board([(90, 95), (80, 85), (70, 75)]))
+    assert [(s.y0, s.showlegend) for s in three_tiers.layout.shapes] == [(0.5, True), (1.5, False)]

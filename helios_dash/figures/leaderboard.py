@@ -1,48 +1,71 @@
-"""Leaderboard chart: the top of the board with each mean quality's 95% interval drawn."""
+"""Leaderboard chart: the top of the board with each mean quality's 95% interval and rank range."""
 from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..services.leaderboard import add_rank_ranges
 from .common import PALETTE, base_figure, empty_figure
 
 TOP = 25
 ROW_HEIGHT = 24  # pixels per algorithm, so 25 names stay readable
-SERIES = [  # tied?, legend label, colour
-    (False, "Clear of the one above", PALETTE[0]),
-    (True, "≈ tied: interval overlaps the one above", PALETTE[3]),
-]
-HOVER = ("%{y} (%{customdata[0]})<br>Mean quality %{x:.1f}, 95% interval %{customdata[1]}"
-         "<br>%{customdata[2]:,} validations<extra>%{fullData.name}</extra>")
+NAME = "Mean quality, 95% interval"
+BREAK_NAME = "Tier break: no interval overlaps across the line"
+BREAK_LINE = {"color": PALETTE[8], "width": 1, "dash": "dash"}
+HOVER = ("%{y} (%{customdata[0]})<br>%{customdata[3]}"
+         "<br>Mean quality %{x:.1f}, 95% interval %{customdata[1]}"
+         "<br>%{customdata[2]:,} validations<extra></extra>")
 
 
 def leaderboard_chart(board: pd.DataFrame, top: int = TOP) -> go.Figure:
-    """Mean quality as a dot with its 95% interval as error bars, for the first ``top`` ranks."""
+    """Mean quality as a dot with its 95% interval as error bars, for the first ``top`` ranks.
+
+    A dashed line between two rows marks a break between tiers (see ``rank_tiers``):
+    every interval above it lies entirely above every interval below. Within a
+    tier the hover's rank range says how far each algorithm's place may move.
+    """
     title = f"Mean quality with 95% interval, top {top} by rank"
     if board.empty:
         return empty_figure(title)
+    if "rank_best" not in board:
+        board = add_rank_ranges(board)
     shown = board.sort_values("rank").head(top)
     shown = shown.assign(label="#" + shown["rank"].astype(str) + " " + shown["name"])
     figure = base_figure(title, "Mean quality (score 0-100)", "Algorithm, by rank",
                          height=120 + ROW_HEIGHT * len(shown))
-    for tied, label, colour in SERIES:
-        part = shown[shown["tied"] == tied]
-        if not part.empty:
-            figure.add_trace(_interval_dots(part, label, colour))
+    figure.add_trace(_interval_dots(shown))
+    _draw_tier_breaks(figure, shown["tier"].tolist())
     figure.update_yaxes(categoryorder="array", categoryarray=list(shown["label"]), autorange="reversed",
                         automargin=True)
     figure.update_layout(legend={"orientation": "h", "yref": "paper", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
     return figure
 
 
-def _interval_dots(part: pd.DataFrame, label: str, colour: str) -> go.Scatter:
+def rank_range_text(rank: int, best: int, worst: int) -> str:
+    """``Rank 3 (possible 2-7)``, as the table's ``3 (2-7)``; ``Rank 1 (no other possible)`` for one place."""
+    if best == worst:
+        return f"Rank {rank} (no other possible)"
+    return f"Rank {rank} (possible {best}-{worst})"
+
+
+def _interval_dots(shown: pd.DataFrame) -> go.Scatter:
     interval = [f"{low:.1f}-{high:.1f}" if pd.notna(low) else "n/a (one validation)"
-                for low, high in zip(part["ci_low"], part["ci_high"])]
+                for low, high in zip(shown["ci_low"], shown["ci_high"])]
+    ranks = [rank_range_text(*r) for r in zip(shown["rank"], shown["rank_best"], shown["rank_worst"])]
+    colour = PALETTE[0]
     return go.Scatter(
-        x=part["mean_quality"], y=part["label"], mode="markers", name=label,
+        x=shown["mean_quality"], y=shown["label"], mode="markers", name=NAME,
         marker={"color": colour, "size": 9},
-        error_x={"type": "data", "symmetric": False, "array": part["ci_high"] - part["mean_quality"],
-                 "arrayminus": part["mean_quality"] - part["ci_low"], "color": colour, "thickness": 1.5},
-        customdata=list(zip(part["domain"], interval, part["validations"])),
+        error_x={"type": "data", "symmetric": False, "array": shown["ci_high"] - shown["mean_quality"],
+                 "arrayminus": shown["mean_quality"] - shown["ci_low"], "color": colour, "thickness": 1.5},
+        customdata=list(zip(shown["domain"], interval, shown["validations"], ranks)),
         hovertemplate=HOVER,
     )
+
+
+def _draw_tier_breaks(figure: go.Figure, tiers: list[int]) -> None:
+    """A dashed line between rows of different tiers; one legend entry for all of them."""
+    breaks = [position for position in range(1, len(tiers)) if tiers[position] != tiers[position - 1]]
+    for count, position in enumerate(breaks):
+        figure.add_shape(type="line", xref="paper", x0=0, x1=1, yref="y", y0=position - 0.5, y1=position - 0.5,
+                         line=BREAK_LINE, layer="below", name=BREAK_NAME, showlegend=count == 0)
