@@ -12,8 +12,8 @@ from .cached import per_data_version
 
 # Columns a leaderboard may be sorted by, in the ``sort`` parameter: ``column:asc|desc``,
 # comma-separated for several keys (``mean_speedup:desc,tests:desc``).
-SORTABLE = ("rank", "rank_best", "rank_worst", "tied", "rank_change", "name", "domain", "type", "mean_quality", "ci_low",
-            "mean_speedup", "tests", "validations", "success_rate")
+SORTABLE = ("rank", "rank_best", "rank_worst", "tier", "tied", "rank_change", "name", "domain", "type",
+            "mean_quality", "ci_low", "mean_speedup", "tests", "validations", "success_rate")
 DIRECTIONS = {"asc": True, "desc": False}
 DEFAULT_SORT = [("rank", True)]
 
