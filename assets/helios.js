@@ -7,3 +7,17 @@ window.addEventListener("popstate", function () {
         window.dash_clientside.set_props("route-nonce", {data: Date.now()});
     }
 });
+
+// A typed date counts as soon as focus leaves its field, however it leaves.
+// Dash's date pickers read the typed text only on Enter or Tab: clicking the
+// other field or anywhere else left the text on screen but never sent it, so
+// the URL (and the charts) silently kept the old date. Leaving a field now
+// replays the Tab the picker already understands: its own parsing, date limits
+// and reverting of unreadable text apply unchanged. A second Tab after a real
+// one re-reads the same text and changes nothing.
+document.addEventListener("focusout", function (event) {
+    const field = event.target;
+    if (field instanceof HTMLInputElement && field.classList.contains("dash-datepicker-input")) {
+        field.dispatchEvent(new KeyboardEvent("keydown", {key: "Tab", bubbles: true}));
+    }
+}, true);

@@ -194,6 +194,14 @@ def test_last_30_days_button_uses_the_viewers_day(dash_app):
     assert (start, end) == ((today - timedelta(days=29)).isoformat(), today.isoformat())
 
 
+def test_last_30_days_button_drawn_again_but_not_clicked_leaves_the_dates_alone(dash_app):
+    from helios_dash.pages.leaderboard import update_leaderboard_dates
+
+    # Dash calls this when the range hint redraws the button (n_clicks None), e.g. after a sort
+    assert update_leaderboard_dates(None, "UTC") == (dash.no_update, dash.no_update)
+    assert update_leaderboard_dates(0, "UTC") == (dash.no_update, dash.no_update)
+
+
 def test_bad_url_values_become_notices_and_the_grid_follows_the_url(dash_app):
     from helios_dash.pages.leaderboard import column_defs, layout
 
