@@ -196,3 +196,13 @@ def test_the_timezone_note_follows_the_view(dash_app):
     from helios_dash.pages import trends
 
     assert "Europe/Paris" in trends.update_trends_note({"tz": ["Europe/Paris"]})
+
+
+def test_rolling_options_follow_the_granularity_at_once(dash_app):
+    from helios_dash.pages.trends import update_rolling_options
+
+    labels = [o["label"] for o in update_rolling_options("day", "7")]
+    assert labels == ["Off", "3 days", "4 days", "7 days", "12 days"]
+    # a window from the URL outside the usual choices stays offered, in the new unit
+    assert [o["label"] for o in update_rolling_options("month", "5")][-3:] == ["5 months", "7 months", "12 months"]
+    assert [o["value"] for o in update_rolling_options("week", "off")] == ["off", "3", "4", "7", "12"]

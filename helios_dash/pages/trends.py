@@ -6,7 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 
 from ..figures.trends import count_trend_chart, quality_trend_chart, speedup_trend_chart
-from ..filters import Filters, text_problem
+from ..filters import DEFAULT_GRANULARITY, GRANULARITIES, Filters, text_problem
 from ..services.catalog import domain_options
 from ..services.trends import track_performance
 from ..ui import controls, ids
@@ -146,12 +146,31 @@ def split_control(split: str | None) -> dbc.Col:
 
 def rolling_control(rolling: int | None, granularity: str) -> dbc.Col:
     """A dropdown of rolling-mean windows, counted in periods of the current granularity."""
-    choices = list(ROLLING_CHOICES) + ([str(rolling)] if rolling and str(rolling) not in ROLLING_CHOICES else [])
-    options = [{"label": "Off", "value": "off"}] + [
-        {"label": f"{n} {granularity}s", "value": n} for n in sorted(choices, key=int)]
-    dropdown = dcc.Dropdown(id=ids.TRENDS_ROLLING, options=options, value=str(rolling) if rolling else "off",
-                            clearable=False, searchable=False)
+    dropdown = dcc.Dropdown(id=ids.TRENDS_ROLLING, options=rolling_options(rolling, granularity),
+                            value=str(rolling) if rolling else "off", clearable=False, searchable=False)
     return controls.labelled("Rolling mean", dropdown, {"xs": 12, "md": 2})
+
+
+def rolling_options(rolling: int | None, granularity: str) -> list[dict]:
+    """The choices: off, the usual windows ("3 weeks", ...), and ``rolling`` when the URL asked for another."""
+    choices = list(ROLLING_CHOICES) + ([str(rolling)] if rolling and str(rolling) not in ROLLING_CHOICES else [])
+    return [{"label": "Off", "value": "off"}] + [
+        {"label": f"{n} {granularity}s", "value": n} for n in sorted(choices, key=int)]
+
+
+@callback(
+    Output(ids.TRENDS_ROLLING, "options"),
+    Input(ids.control(PAGE, ids.GRANULARITY), "value"),
+    State(ids.TRENDS_ROLLING, "value"),
+    prevent_initial_call=True,
+)
+def update_rolling_options(granularity, rolling):
+    """Windows counted in the granularity just chosen: "7 days" at once after a switch to Day.
+
+    The window stays the same number of periods (the URL keeps ``rolling``), so only the labels change.
+    """
+    window, _ = _parse_rolling(rolling)
+    return rolling_options(window, granularity if granularity in GRANULARITIES else DEFAULT_GRANULARITY)
 
 
 def _graph(graph_id: str) -> dcc.Graph:

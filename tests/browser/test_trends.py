@@ -93,3 +93,17 @@ def test_hel204_malformed_options_show_notices(dash_duo, dash_app):
     notices = " ".join(e.text for e in dash_duo.find_elements(".alert-warning"))
     assert "rolling='often'" in notices and "split='sideways'" in notices
     assert dash_duo.find_element("#trends-rolling").text.strip().startswith("Off")
+
+
+def test_hel205_rolling_choices_follow_the_granularity_without_reload(dash_duo, dash_app):
+    open_trends(dash_duo, dash_app, "?rolling=7")
+    assert "7 weeks" in dash_duo.find_element("#trends-rolling").text
+    dash_duo.driver.find_element(By.XPATH, "//*[@id='trends-granularity']//label[text()='Day']").click()
+    until(lambda: current_query(dash_duo) == {"rolling": ["7"], "granularity": ["day"]}, timeout=5,
+          msg="granularity not in the URL")
+    dash_duo.wait_for_contains_text("#trends-rolling", "7 days", timeout=5)
+    dash_duo.find_element("#trends-rolling").click()  # open the list: every choice in days
+    until(lambda: [e.text for e in dash_duo.find_elements(".dash-dropdown-option")]
+          == ["Off", "3 days", "4 days", "7 days", "12 days"], timeout=5,
+          msg=f"rolling choices: {[e.text for e in dash_duo.find_elements('.dash-dropdown-option')]}")
+    assert dash_duo.get_logs() == []
