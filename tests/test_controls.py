@@ -40,3 +40,8 @@ def test_a_typed_date_outside_the_supported_range_is_dropped_not_raised():
     assert (kept.start, kept.end) == (date(1970, 1, 1), date(2199, 12, 31))
     picker = date_control("trends", Filters()).children[1]
     assert (picker.min_date_allowed, picker.max_date_allowed) == (date(1970, 1, 1), date(2199, 12, 31))
+
+
+def test_a_range_typed_backwards_is_the_same_days_in_order():
+    view = filters_from_controls(Filters(), start="2026-11-30", end="2026-09-01")
+    assert (view.start, view.end) == (date(2026, 9, 1), date(2026, 11, 30))

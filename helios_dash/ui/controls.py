@@ -74,7 +74,19 @@ def filters_from_controls(base: Filters | None = None, *, domains=KEEP, types=KE
     convert = {"domains": _tuple, "types": _tuple, "algorithms": _tuple, "start": _date, "end": _date,
                "granularity": lambda g: g or "week", "tz": lambda z: z or "UTC", "sort": lambda s: s or None}
     changes = {name: convert[name](value) for name, value in given.items() if value is not KEEP}
-    return (base or Filters()).replace(**changes)
+    return (base or Filters()).replace(**_in_order(changes))
+
+
+def _in_order(changes: dict) -> dict:
+    """The dates swapped when typed backwards: the same days, as the picker's calendar itself orders a range.
+
+    A typed date commits as soon as focus leaves its field (assets/helios.js), so a start typed
+    after the end reaches this point; refusing it would raise and leave the URL unchanged.
+    """
+    start, end = changes.get("start"), changes.get("end")
+    if start and end and start > end:
+        return {**changes, "start": end, "end": start}
+    return changes
 
 
 def _tuple(values) -> tuple:

@@ -83,3 +83,14 @@ def test_hel803_sort_then_search_changes_only_sort_and_q(dash_duo, dash_app, app
     dash_duo.wait_for_text_to_equal(FIRST_NAME, fastest["name"], timeout=10)
     assert dash_duo.find_element(ROW.format(0, "mean_speedup")).text == f"{fastest['mean_speedup']:.2f}x"
     assert dash_duo.get_logs() == []
+
+
+def test_hel804_a_range_typed_backwards_gives_the_same_days_without_errors(dash_duo, dash_app):
+    dash_duo.start_server(dash_app)
+    open_page_with_dates(dash_duo, "trends")
+    type_date(dash_duo, "#trends-dates", END)
+    type_date(dash_duo, "#trends-dates-end-date", START)
+    dash_duo.find_element("h2").click()
+    until(lambda: current_query(dash_duo) == {"start": [START], "end": [END]}, timeout=5,
+          msg=f"the URL holds {current_query(dash_duo)}, not the typed days in order")
+    assert dash_duo.get_logs() == []
