@@ -77,6 +77,9 @@ dash.clientside_callback(
 # (VIEW_STATE) without rendering the page again, so an open dropdown stays open.
 # The navbar links carry the filters every page shares to the next page.
 # Back/forward: Dash's router renders the page from the URL (see assets/helios.js).
+# Controls write the view; nothing that follows from the view may write a control:
+# Dash drops a callback met again in its own chain (view -> ... -> control -> this),
+# so such a write would change the control but never the URL (issue 8, item 2).
 dash.clientside_callback(
     """
     function(searches, locationSearch, linkIds) {

@@ -188,9 +188,9 @@ def sort_from_state(column_state: list[dict] | None) -> str | None:
 def update_leaderboard_dates(clicks, tz):
     """The last 30 days, today included, in the viewer's timezone; nothing unless the button was clicked."""
     # The button is drawn anew with the range hint after every change of an open-range view,
-    # and Dash runs the callbacks of a newly drawn input despite prevent_initial_call: without
-    # this check a sort set the picker to the last 30 days unseen by the URL, and the next
-    # search or filter carried those dates into the view (issue 8).
+    # and Dash runs the callbacks of a newly drawn input despite prevent_initial_call. Without
+    # this check a sort set the picker to the last 30 days; Dash then dropped the URL update as
+    # a loop (view -> hint -> picker -> view), so the next search carried those dates (issue 8).
     if not clicks:
         return dash.no_update, dash.no_update
     today = datetime.now(zone_info(tz or "UTC")).date()
