@@ -61,8 +61,7 @@ def test_a_row_with_more_fields_than_the_header_is_rejected(store, tmp_path, ext
     error = rejected(store, write_csv(tmp_path, [HEADER, *rows]))
     message = f"has {fields} fields, more than the 7 of the header"
     assert f"line {line}: {message}" in error.message
-    [detail] = error.details
-    assert (detail["line"], detail["field"]) == (line, None) and detail["message"].startswith(message)
+    assert error.details == [{"line": line, "field": None, "message": message}]
 
 
 def test_extra_fields_are_found_when_unused_columns_are_left_out(store, tmp_path):
@@ -71,14 +70,24 @@ def test_extra_fields_are_found_when_unused_columns_are_left_out(store, tmp_path
     assert "line 3: has 9 fields, more than the 8 of the header" in rejected(store, path).message
 
 
-def test_rows_with_extra_fields_deep_in_a_file_are_named_after_earlier_bad_rows(store, tmp_path, monkeypatch):
+def test_every_long_row_is_named_and_the_lines_after_it_keep_their_numbers(store, tmp_path, monkeypatch):
     monkeypatch.setattr("helios_dash.importer.reading.CHUNK_ROWS", 2)
     good = csv_line(GOOD_ROW, HEADER.split(","))
-    path = write_csv(tmp_path, [HEADER, good, good.replace(",70,", ",170,"), good, good, good + ",x", good])
+    path = write_csv(tmp_path, [HEADER, good, good.replace(",70,", ",170,"), good, good + ",x", good,
+                                good + ",y,z", good.replace(",70,", ",1.8E2,")])
     error = rejected(store, path)
-    assert "2 bad rows" in error.message
-    assert "line 3, column quality: 170 is outside 0-100" in error.message
-    assert "line 6: has 8 fields, more than the 7 of the header (the file was read no further)" in error.message
+    assert "4 bad rows" in error.message
+    assert [(d["line"], d["field"]) for d in error.details] == [(3, "quality"), (5, None), (7, None), (8, "quality")]
+    assert "line 5: has 8 fields, more than the 7 of the header" in error.message
+    assert "line 7: has 9 fields, more than the 7 of the header" in error.message
+    assert "line 8, column quality: 1.8E2 is outside 0-100" in error.message  # its text, found by line
+
+
+def test_long_rows_and_other_bad_rows_of_one_chunk_are_listed_in_line_order(store, tmp_path):
+    good = csv_line(GOOD_ROW, HEADER.split(","))
+    path = write_csv(tmp_path, [HEADER, good.replace(",70,", ",170,"), good + ",x", good.replace("QAOA", "")])
+    error = rejected(store, path)
+    assert [(d["line"], d["field"]) for d in error.details] == [(2, "quality"), (3, None), (4, "algorithm")]
 
 
 @pytest.mark.parametrize("written", [

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from ..filters import ALGORITHM_TYPES
-from .reading import Chunk, ExtraFields, chunks
+from .reading import Chunk, chunks
 from .report import Problem, Report, bare, show
 from .sources import Source
 from .spill import normalised, spill_writer
@@ -41,26 +41,23 @@ def check_file(source: Source, catalog: Catalog, timestamps: Timestamps, spill: 
     bar = tqdm(total=total, unit="B" if source.is_csv else " rows", unit_scale=True,
                desc=f"checking {source.path.name}", disable=not progress)
     with bar, spill_writer(spill) as writer:
-        try:
-            for chunk in chunks(source, bar):
-                parsed, problems = _parse(chunk, catalog, timestamps)
-                problems.append(catalog.check(parsed))
-                lines = chunk.rows.index.to_numpy()
-                report.add(lines, [p for p in problems if p.mask.any()])
-                rows_read += len(chunk.rows)
-                if not report.bad_rows:
-                    writer.write_table(normalised(parsed, lines))
-                    has_ids = has_ids or bool(parsed["id"].notna().any())
-        except ExtraFields as stop:
-            report.add_described(1, [{"line": stop.line, "field": None,
-                                      "message": f"{stop.message} (the file was read no further)"}])
+        for chunk in chunks(source, bar):
+            parsed, problems = _parse(chunk, catalog, timestamps)
+            problems.append(catalog.check(parsed))
+            lines = chunk.rows.index.to_numpy()
+            long_rows = [{"line": line, "field": None, "message": message} for line, message in chunk.long_rows.items()]
+            report.add(lines, [p for p in problems if p.mask.any()], long_rows)
+            rows_read += len(chunk.rows) + len(chunk.long_rows)
+            if not report.bad_rows:
+                writer.write_table(normalised(parsed, lines))
+                has_ids = has_ids or bool(parsed["id"].notna().any())
     return Checked(report, rows_read, has_ids)
 
 
 def _parse(chunk: Chunk, catalog: Catalog, timestamps: Timestamps) -> tuple[pd.DataFrame, list[Problem]]:
     """The chunk's values converted to what the store holds, and what is wrong with them."""
     rows = chunk.rows
-    problems = _long_row_problems(rows, chunk.long_rows)
+    problems: list[Problem] = []
     parsed = {}
     for field in ("algorithm", "domain"):
         names = _per_unique(rows[field], lambda value: str(value).strip())
@@ -88,13 +85,6 @@ def _parse_created_at(raw: pd.Series, timestamps: Timestamps) -> tuple[pd.Series
     # A control character never parses as a time: only unparsed values need the slower search.
     control = _control_check(raw, stamps.isna().to_numpy())
     return stamps, _first_failures("created_at", [(blank, lambda _i: "is empty"), control, *checks])
-
-
-def _long_row_problems(rows: pd.DataFrame, long_rows: dict[int, str]) -> list[Problem]:
-    if not long_rows:
-        return []
-    mask = rows.index.isin(list(long_rows))
-    return [Problem(None, mask, lambda i: long_rows[int(rows.index[i])])]
 
 
 def _per_unique(values, func: Callable[[str], str]) -> pd.Categorical:

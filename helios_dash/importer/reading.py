@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Callable, Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,10 +27,10 @@ from .sources import TEXT_COLUMNS, Source, compression
 
 CHUNK_ROWS = 100_000  # measured: twice this adds ~120 MB of peak memory and saves no time
 
-# pandas' C parser stops at the first row with too many fields (unless usecols is given,
-# then it drops the surplus silently, hence no usecols) and names it like this; its line
-# numbers count rows as ours do (the header is line 1).
-_TOO_MANY_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+# pandas drops the surplus fields of long rows silently under usecols, hence no usecols;
+# without it, on_bad_lines="warn" skips each long row with this warning (lines counted as
+# ours: the header is line 1) and renumbers the rows after it, which _lines undoes.
+_SKIPPED = re.compile(r"Skipping line (\d+): expected (\d+) fields, saw (\d+)")
 
 
 @dataclass(frozen=True)
@@ -41,20 +42,12 @@ class Chunk:
     long_rows: dict[int, str] = field(default_factory=dict)  # line -> how it has more fields than the header
 
 
-class ExtraFields(Exception):
-    """The CSV parser stopped at a row with more fields than the header."""
-
-    def __init__(self, line: int, fields: int, header_fields: int):
-        self.line, self.message = line, too_many_fields(fields, header_fields)
-        super().__init__(f"line {line} {self.message}")
-
-
 def too_many_fields(fields: int, header_fields: int) -> str:
     return f"has {fields} fields, more than the {header_fields} of the header"
 
 
 def chunks(source: Source, bar: tqdm) -> Iterator[Chunk]:
-    """The file's rows in chunks; raises :class:`ExtraFields` where the CSV parser stopped."""
+    """The file's rows in chunks, with the long CSV rows left out and named in ``long_rows``."""
     try:
         yield from (_csv_chunks if source.is_csv else _parquet_chunks)(source, bar)
     except (ValueError, OSError, pa.ArrowException) as exc:  # malformed file, not a bug here
@@ -63,38 +56,42 @@ def chunks(source: Source, bar: tqdm) -> Iterator[Chunk]:
 
 def _csv_chunks(source: Source, bar: tqdm) -> Iterator[Chunk]:
     text = {original: str for original, target in source.renames.items() if target in TEXT_COLUMNS}
-    long_first_row = _long_first_row(source)
+    long_rows = _long_first_row(source)
+    skipped_at: list[int] = []  # for each skipped line, how many rows pandas kept before it
     with _open_csv(source) as (raw, stream), _WrittenNumbers(source) as written:
         # Blank lines are kept (and dropped below) so that row positions stay line numbers;
         # index_col=False: a long first row must not turn the first column into an index.
-        reader = pd.read_csv(stream, chunksize=CHUNK_ROWS, dtype=text, index_col=False,
+        reader = pd.read_csv(stream, chunksize=CHUNK_ROWS, dtype=text, index_col=False, on_bad_lines="warn",
                              keep_default_na=False, na_values=[""], skip_blank_lines=False, low_memory=False)
-        for chunk in _stop_at_long_rows(reader):
+        for chunk, skipped in _with_skipped_lines(reader):
             bar.update(raw.tell() - bar.n)
-            chunk.index = chunk.index + 2  # the header is line 1
+            for line, expected, saw in skipped:
+                long_rows[line] = too_many_fields(saw, expected)
+                skipped_at.append(line - 2 - len(skipped_at))
+            chunk.index = _lines(chunk.index.to_numpy(), skipped_at)
             rows = chunk[list(source.renames)].rename(columns=source.renames)
-            blank = rows.isna().all(axis=1) & ~rows.index.isin(list(long_first_row))
-            yield Chunk(rows[~blank], written, long_first_row)
-            long_first_row = {}
+            # Blank lines go, and a long first row, whose surplus pandas cut off.
+            dropped = rows.isna().all(axis=1) | rows.index.isin(list(long_rows))
+            yield Chunk(rows[~dropped], written, long_rows)
+            long_rows = {}
 
 
-def _stop_at_long_rows(reader) -> Iterator[pd.DataFrame]:
-    """The reader's chunks, raising ExtraFields where pandas stopped at a long row."""
+def _with_skipped_lines(reader) -> Iterator[tuple[pd.DataFrame, list[tuple[int, int, int]]]]:
+    """Each chunk, and the (line, expected fields, fields) of the long rows pandas skipped reading it."""
     while True:
-        try:
-            with warnings.catch_warnings():
-                # pandas warns of a long first row, which _long_first_row has counted already.
-                warnings.filterwarnings("ignore", "Length of header", pd.errors.ParserWarning)
-                chunk = next(reader)
-        except StopIteration:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            chunk = next(reader, None)
+        if chunk is None:
             return
-        except pd.errors.ParserError as exc:
-            found = _TOO_MANY_FIELDS.search(str(exc))
-            if not found:
-                raise
-            expected, line, saw = (int(number) for number in found.groups())
-            raise ExtraFields(line, saw, expected) from None
-        yield chunk
+        # The other ParserWarning, of a long first row, is handled by _long_first_row.
+        found = (_SKIPPED.search(str(warning.message)) for warning in caught)
+        yield chunk, [tuple(int(number) for number in match.groups()) for match in found if match]
+
+
+def _lines(positions: np.ndarray, skipped_at: list[int]) -> np.ndarray:
+    """The line of each row pandas kept, counting the long rows it skipped (the header is line 1)."""
+    return positions + 2 + np.searchsorted(np.asarray(skipped_at, dtype=np.int64), positions, side="right")
 
 
 def _long_first_row(source: Source) -> dict[int, str]:

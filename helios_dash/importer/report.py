@@ -33,23 +33,23 @@ class Report:
         self.bad_rows = 0
         self.details: list[dict] = []
 
-    def add(self, lines: np.ndarray, problems: list[Problem]) -> None:
-        """Count a chunk's bad rows and describe the first of them."""
-        if not problems:
+    def add(self, lines: np.ndarray, problems: list[Problem], others: list[dict] = ()) -> None:
+        """Count a chunk's bad rows and describe the first; ``others`` are bad rows already described."""
+        if not problems and not others:
             return
-        self.bad_rows += int(np.logical_or.reduce([p.mask for p in problems]).sum())
+        if problems:
+            self.bad_rows += int(np.logical_or.reduce([p.mask for p in problems]).sum())
+        self.bad_rows += len(others)
         room = MAX_DETAILS - len(self.details)
         # The first `room` problems of the chunk are among the first `room` of each kind.
-        found = sorted((int(lines[i]), _column_order(p.field), p.field, p.describe(i))
-                       for p in problems for i in np.flatnonzero(p.mask)[:room])
-        self.details += [{"line": line, "field": field, "message": message}
-                         for line, _, field, message in found[:room]]
+        found = [{"line": int(lines[i]), "field": p.field, "message": p.describe(i)}
+                 for p in problems for i in np.flatnonzero(p.mask)[:room]]
+        self.details += sorted(found + list(others), key=_line_order)[:room]
 
     def add_described(self, bad_rows: int, details: list[dict]) -> None:
-        """Count bad rows found and described elsewhere (in the store, or by the CSV parser)."""
+        """Count bad rows found and described elsewhere (in the store, after the file was read)."""
         self.bad_rows += bad_rows
-        self.details = sorted(self.details + details, key=lambda d: (d["line"], _column_order(d["field"])))
-        del self.details[MAX_DETAILS:]
+        self.details = sorted(self.details + details, key=_line_order)[:MAX_DETAILS]
 
     def error(self) -> BadRequest:
         """The file's rejection: how many bad rows, the first ones spelled out."""
@@ -64,8 +64,9 @@ class Report:
         return f"{self.unit} {detail['line']}{column}: "
 
 
-def _column_order(field: str | None) -> int:
-    return -1 if field is None else COLUMNS.index(field)
+def _line_order(detail: dict) -> tuple[int, int]:
+    """Details in line order, a whole-row problem before the columns' problems of its line."""
+    return detail["line"], -1 if detail["field"] is None else COLUMNS.index(detail["field"])
 
 
 def show(value) -> str:
