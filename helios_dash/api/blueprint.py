@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import BadRequest, Busy, HeliosError, NotFound, UnsupportedMediaType
 from ..exports.config import parse_export_config
+from ..exports.views import PAGE_REPORTS
 from ..jobs import heavy_gate
 from ..jobs.exports import export_bounded
 from .envelope import failure, request_id
@@ -21,10 +22,10 @@ API_ROOT = "/api"
 api_fallback = Blueprint("api_fallback", __name__)
 FALLBACK_ENDPOINT = "api_fallback.unknown_endpoint"
 
-EXPORTS = {  # endpoint: (default sections, report title)
+EXPORTS = {  # endpoint: (default sections, report title); each page's export has its twin here
     "algorithms": (("algorithms", "metadata"), "HELIOS algorithms"),
-    "leaderboard": (("leaderboard", "metadata"), "HELIOS leaderboard"),
     "report": (("kpis", "leaderboard", "statistics", "metadata"), "HELIOS performance report"),
+    **PAGE_REPORTS,
 }
 
 

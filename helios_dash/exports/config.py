@@ -4,6 +4,11 @@
      "filters": {"domain": "quantum", "type": "novel", "start": "2026-01-01", "end": "2026-03-31"},
      "options": {"sort_by": "quality", "sort_order": "desc", "include_charts": true}}
 
+Options also carry what a page's URL adds to the filters: ``search`` (the Leaderboard's
+``q``), ``split`` ("domain" or "type") and ``rolling`` (2 to 60 periods) of Trends.
+Without ``include``, a CSV holds the first table of the default sections, as the
+page's Download menu does.
+
 Every bad field is reported at once, as ``BadRequest.details``: a value of the wrong
 shape (not text, too long, too many) as ``filters.<name>``; a value the view's parser
 refuses (not a date, out of range, unknown timezone) as ``filters``, its message
@@ -21,13 +26,16 @@ from ..errors import BadRequest
 from ..filters import MAX_ALGORITHM_IDS, MAX_REPEATS, MAX_TEXT_LENGTH, Filters, text_problem
 from ..services.algorithms import SORT_KEYS
 from ..services.catalog import domain_options
+from .model import ViewOptions
 from .views import SECTIONS
 
 FORMATS = ("pdf", "csv", "json", "xlsx")
 RECORDS = "validations"  # raw records: CSV only, streamed
 FILTER_KEYS = {"domain": "domain", "domains": "domain", "type": "type", "types": "type", "start": "start",
                "end": "end", "algorithms": "algorithms", "tz": "tz", "granularity": "granularity"}
-OPTION_KEYS = ("sort_by", "sort_order", "include_charts", "search")
+OPTION_KEYS = ("sort_by", "sort_order", "include_charts", "search", "split", "rolling")
+SPLITS = ("domain", "type")
+MAX_ROLLING = 60  # periods, as the Trends page allows
 LIST_LIMITS = {"domain": MAX_REPEATS, "type": MAX_REPEATS, "algorithms": MAX_ALGORITHM_IDS}
 
 
@@ -42,6 +50,12 @@ class ExportRequest:
     descending: bool = True
     include_charts: bool = True
     search: str | None = None  # the Leaderboard's quick search: only rows matching every word
+    split: str | None = None  # Trends: one series per domain or per algorithm type
+    rolling: int | None = None  # Trends: rolling mean over this many periods
+
+    def view_options(self) -> ViewOptions:
+        """What the report needs beyond the filters to be the page's view."""
+        return ViewOptions(self.sort_by, self.descending, self.search, self.split, self.rolling)
 
 
 def parse_export_config(payload, default_include: tuple[str, ...],
@@ -56,7 +70,7 @@ def parse_export_config(payload, default_include: tuple[str, ...],
     problems: list[dict] = [{"field": key, "message": "unknown field"} for key in payload
                             if key not in ("format", "include", "filters", "options")]
     fmt = _format(payload.get("format", "json"), problems)
-    include = _include(payload.get("include", list(default_include)), fmt, problems)
+    include = _include(payload.get("include", list(_default_sections(default_include, fmt))), fmt, problems)
     known = known_domains if known_domains is not None else _catalog_domains()
     filters = _filters(payload.get("filters") or {}, known, problems)
     options = _options(payload.get("options") or {}, problems)
@@ -64,6 +78,33 @@ def parse_export_config(payload, default_include: tuple[str, ...],
         described = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         raise BadRequest(f"Invalid export configuration ({described}).", problems)
     return ExportRequest(fmt, include, filters, **options)
+
+
+def _default_sections(default_include: tuple[str, ...], fmt) -> tuple[str, ...]:
+    """The default sections; for a CSV (one table) only the first one, as the Download menu does."""
+    if fmt != "csv":
+        return default_include
+    tables = [name for name in default_include if name != "metadata"]
+    return tuple(tables[:1]) + (("metadata",) if "metadata" in default_include else ())
+
+
+def parse_view_options(view: dict) -> tuple[str | None, int | None]:
+    """``split`` and ``rolling`` of a page's view (a parsed query string); bad or default values are None.
+
+    The page has already turned a bad value into a notice and shows the view without it;
+    the export of that view does the same.
+    """
+    split, rolling = (_first(view.get(key)) for key in ("split", "rolling"))
+    split = split if split in SPLITS else None
+    try:
+        rolling = int(rolling) if isinstance(rolling, str) and rolling.isdigit() else None
+    except ValueError:
+        rolling = None
+    return split, rolling if rolling is not None and 2 <= rolling <= MAX_ROLLING else None
+
+
+def _first(value):
+    return value[0] if isinstance(value, list) and value else value
 
 
 def _format(value, problems: list[dict]) -> str:
@@ -165,5 +206,11 @@ def _options(value, problems: list[dict]) -> dict:
     if search is not None and text_problem(search):
         problems.append({"field": "options.search", "message": f"must be text of at most {MAX_TEXT_LENGTH} "
                                                                f"characters; this {text_problem(search)}"})
+    split, rolling = value.get("split"), value.get("rolling")
+    if split is not None and (not isinstance(split, str) or split not in SPLITS):
+        problems.append({"field": "options.split", "message": f"must be one of {', '.join(SPLITS)}"})
+    if rolling is not None and (isinstance(rolling, bool) or not isinstance(rolling, int)
+                                or not 2 <= rolling <= MAX_ROLLING):
+        problems.append({"field": "options.rolling", "message": f"must be a whole number from 2 to {MAX_ROLLING}"})
     return {"sort_by": sort_by, "descending": order != "asc", "include_charts": charts is not False,
-            "search": search or None}
+            "search": search or None, "split": split, "rolling": rolling}

@@ -17,7 +17,8 @@ class Column:
     key: str
     header: str
     # "text", "int", "float1" (one decimal), "float2", "percent" (a 0-1 share),
-    # "speedup" (a ratio shown as 1.23x), "datetime" (tz-aware UTC) or "date"
+    # "speedup" (a ratio shown as 1.23x), "datetime" (tz-aware UTC), "date", or "number" (rows of
+    # different measures, as key figures: shown as they come, 2 decimals at most)
     kind: str = "text"
 
 
@@ -42,6 +43,18 @@ class Chart:
     title: str
     figure: go.Figure
     summary: str = ""
+    section: str = ""  # the section it belongs to: the PDF prints it beside that section's tables
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """What a page's view adds to its filters: the table's sort and search, the Trends split and rolling mean."""
+
+    sort_by: str | None = None
+    descending: bool = True
+    search: str | None = None  # the Leaderboard's quick search (``q``)
+    split: str | None = None  # Trends: "domain" or "type", one series each
+    rolling: int | None = None  # Trends: rolling mean over this many periods
 
 
 @dataclass(frozen=True)

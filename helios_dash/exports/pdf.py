@@ -27,9 +27,15 @@ def to_pdf(report: Report) -> bytes:
     pdf.set_creation_date(report.generated_at)
     pdf.add_page()
     _write_cover(pdf, report)
+    # Section by section, each section's charts above its tables; charts of no table's section come first.
+    named = {table.name for table in report.tables}
     for chart in report.charts:
-        _write_chart(pdf, chart)
+        if chart.section not in named:
+            _write_chart(pdf, chart)
     for table in report.tables:
+        for chart in report.charts:
+            if chart.section == table.name:
+                _write_chart(pdf, chart)
         write_table(pdf, table, report.filters.zone)
     if not (report.tables or report.charts or report.kpis):
         paragraph(pdf, NO_DATA)

@@ -32,6 +32,8 @@ FORMATS = {
     "float2": lambda v: f"{v:.2f}",
     "percent": lambda v: f"{v:.1%}",
     "speedup": lambda v: f"{v:.2f}x",
+    # A column whose rows measure different things (key figures): whole numbers as such, others to 2 decimals.
+    "number": lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}",
 }
 
 

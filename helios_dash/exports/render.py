@@ -47,7 +47,7 @@ def export_view(request: ExportRequest, title: str, base_url: str) -> ExportFile
         rows = stream_validation_records(request.filters)
         return ExportFile(iter_csv_records(rows, request.filters.tz), media_type, f"{stem}.csv")
     report = build_report(title, request.filters, request.include, base_url, request.include_charts,
-                          request.sort_by, request.descending, request.search)
+                          request.view_options())
     # Imported on use: the PDF renderer pulls in Kaleido, which other formats never need.
     renderer = getattr(importlib.import_module(f"{__package__}.{request.format}"), f"to_{request.format}")
     return ExportFile(renderer(report), media_type, f"{stem}.{request.format}")

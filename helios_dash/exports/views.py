@@ -1,31 +1,47 @@
 """The report of a view, assembled from the same service calls its page makes.
 
-A section name picks what goes in: ``leaderboard``, ``algorithms``,
-``statistics`` (per domain), ``trends``, ``comparison`` and ``kpis``;
-``metadata`` (filters, period, time, link) is always part of a report.
+A section name picks what goes in, in the order of SECTIONS: ``kpis`` (key figures
+against the comparison period), ``recent`` (the Overview's 90 days), ``top`` (the
+Overview's top five), ``leaderboard``, ``algorithms``, ``statistics`` (per domain),
+``trends``, ``comparison`` and ``differences`` (Compare); ``metadata`` (filters,
+period, time, link) is always part of a report. A page's export holds the sections
+its screen shows, so that screen, export and API agree section by section.
 """
 from __future__ import annotations
 
 from datetime import datetime
 from urllib.parse import urljoin
 
-from ..figures.compare import compare_trends_chart
+import pandas as pd
+
+from ..figures.compare import QUALITY_TITLE, compare_quality_chart, compare_trends_chart
 from ..figures.domains import domain_quality_chart
 from ..figures.leaderboard import leaderboard_chart
+from ..figures.overview import TREND_TITLE, quality_sparkline_chart
 from ..figures.trends import count_trend_chart, quality_trend_chart, speedup_trend_chart
 from ..filters import Filters
 from ..services.algorithms import describe_algorithms, sort_by_metric
+from ..services.catalog import name_algorithms
 from ..services.compare import compare_algorithms, compare_trends
 from ..services.domains import compare_domains
 from ..services.leaderboard import rank_algorithms, search_board, summarize_leaderboard
-from ..services.overview import compare_months
+from ..services.overview import compare_months, describe_comparison, recent_quality_trend, top_algorithms
 from ..services.trends import track_performance
 from ..ui.url import view_search
-from .model import Chart, Column, Report, Table
+from .model import Chart, Column, Report, Table, ViewOptions
 
-SECTIONS = ("leaderboard", "algorithms", "statistics", "trends", "comparison", "kpis", "metadata")
-PAGE_PATHS = {"leaderboard": "/leaderboard", "algorithms": "/leaderboard", "statistics": "/domains",
-              "trends": "/trends", "comparison": "/compare", "kpis": "/"}
+SECTIONS = ("kpis", "top", "recent", "leaderboard", "algorithms", "statistics", "trends", "comparison",
+            "differences", "metadata")
+PAGE_REPORTS = {  # page: (the sections its screen shows, report title); a CSV holds the first section
+    "overview": (("kpis", "recent", "top", "metadata"), "HELIOS overview"),
+    "domains": (("statistics", "metadata"), "HELIOS domain statistics"),
+    "trends": (("trends", "metadata"), "HELIOS performance trends"),
+    # The differences are the page's answer: the CSV (one table) holds them, every other format both.
+    "compare": (("differences", "comparison", "metadata"), "HELIOS algorithm comparison"),
+    "leaderboard": (("leaderboard", "metadata"), "HELIOS leaderboard"),
+}
+PAGE_PATHS = {"kpis": "/", "recent": "/", "top": "/", "leaderboard": "/leaderboard", "algorithms": "/leaderboard",
+              "statistics": "/domains", "trends": "/trends", "comparison": "/compare", "differences": "/compare"}
 
 LEADERBOARD_COLUMNS = (
     Column("rank", "Rank", "int"), Column("rank_change", "Rank change", "int"), Column("tied", "Tied with above"),
@@ -64,59 +80,151 @@ COMPARISON_COLUMNS = (
 )
 
 
-def build_report(title: str, filters: Filters, sections: tuple[str, ...], base_url: str,
-                 include_charts: bool = True, sort_by: str | None = None, descending: bool = True,
-                 search: str | None = None) -> Report:
-    """The report of ``filters`` with the chosen sections, in the order of SECTIONS.
+KPI_COLUMNS = (
+    Column("key_figure", "Key figure"), Column("unit", "Unit"),
+    Column("period", "Period"), Column("value", "Value", "number"),
+    Column("previous_period", "Compared with"), Column("previous_value", "Previous value", "number"),
+    Column("change", "Change", "number"),
+)
+KPI_ROWS = (  # field, label, unit, scale of the value (a rate is shown in percent, its change in points)
+    ("total_validations", "Validations", "validations", 1),
+    ("mean_quality", "Mean quality", "score 0-100", 1),
+    ("success_rate", "Success rate (quality > 70)", "% (change in points)", 100),
+    ("best_speedup", "Best speedup", "x baseline", 1),
+)
+KPI_CARDS = {"total_validations": "{:,.0f}", "mean_quality": "{:.1f}", "success_rate": "{:.1%}",
+             "best_speedup": "{:.2f}x"}
+RECENT_COLUMNS = (
+    Column("period_start", "Day", "date"), Column("validations", "Validations", "int"),
+    Column("mean_quality", "Mean quality", "float1"),
+)
+TOP_COLUMNS = (
+    Column("rank", "Rank", "int"), Column("name", "Algorithm"), Column("domain", "Domain"),
+    Column("mean_quality", "Mean quality", "float1"), Column("ci_low", "95% CI low", "float1"),
+    Column("ci_high", "95% CI high", "float1"), Column("mean_speedup", "Mean speedup", "speedup"),
+)
+ROLLING_COLUMNS = (Column("rolling_quality", "Rolling mean quality", "float1"),
+                   Column("rolling_speedup", "Rolling mean speedup", "speedup"))
+DIFFERENCE_COLUMNS = (
+    Column("name_a", "A"), Column("name_b", "B"),
+    Column("mean_quality_diff", "Quality difference (A − B)", "float1"),
+    Column("quality_diff_ci_low", "95% CI low", "float1"), Column("quality_diff_ci_high", "95% CI high", "float1"),
+    Column("significant", "Significant?"),
+    Column("mean_speedup_diff", "Speedup difference", "float2"),
+    Column("success_rate_diff_pts", "Success-rate difference (pts)", "float1"),
+    Column("algorithm_a", "A id"), Column("algorithm_b", "B id"),
+)
+SIGNIFICANCE_NOTE = ("Significant: the 95% interval of the quality difference excludes zero (Welch, normal "
+                     "approximation).")
 
-    ``search`` narrows the leaderboard as the page's quick search does.
-    """
-    parts = [SECTION_BUILDERS[name](filters, sort_by, descending, search) for name in SECTIONS
-             if name in sections and name in SECTION_BUILDERS]
-    link = urljoin(base_url, PAGE_PATHS.get(next(iter(sections), ""), "/")) + view_search(filters)
+
+def build_report(title: str, filters: Filters, sections: tuple[str, ...], base_url: str,
+                 include_charts: bool = True, options: ViewOptions | None = None) -> Report:
+    """The report of ``filters`` and the page's ``options`` with the chosen sections, in the order of SECTIONS."""
+    options = options or ViewOptions()
+    chosen = [name for name in SECTIONS if name in sections and name in SECTION_BUILDERS]
+    parts = [SECTION_BUILDERS[name](filters, options) for name in chosen]
+    page = PAGE_PATHS.get(next((s for s in sections if s in PAGE_PATHS), ""), "/")
+    link = urljoin(base_url, page) + view_search(filters, view_extras(options))
     generated = datetime.now(filters.zone)
     return Report(
         title=title, filters=filters, generated_at=generated, link=link,
         tables=tuple(t for p in parts for t in p.get("tables", ())),
-        charts=tuple(c for p in parts for c in p.get("charts", ())) if include_charts else (),
+        charts=tuple(Chart(c.title, c.figure, c.summary, name) for name, p in zip(chosen, parts)
+                     for c in p.get("charts", ())) if include_charts else (),
         kpis=tuple(k for p in parts for k in p.get("kpis", ())),
         notes=tuple(n for p in parts for n in p.get("notes", ())),
-        metadata=describe_view(filters, generated, link),
+        metadata=describe_view(filters, generated, link, options, name_algorithms(filters.algorithms)),
     )
 
 
-def describe_view(filters: Filters, generated: datetime, link: str) -> dict[str, str]:
-    """The report's metadata: what it covers, when it was made, how to reopen it."""
+def view_extras(options: ViewOptions) -> dict[str, object]:
+    """The page parameters beyond the filters, as the page's URL names them (``split``, ``rolling``, ``q``)."""
+    return {"split": options.split, "rolling": options.rolling, "q": options.search}
+
+
+def describe_view(filters: Filters, generated: datetime, link: str, options: ViewOptions | None = None,
+                  algorithm_names: list[str] | None = None) -> dict[str, str]:
+    """The report's metadata: what it covers, when it was made, how to reopen it; algorithms by name if known."""
     period = (f"{filters.start or 'the first validation'} to {filters.end or 'the last validation'}"
               if filters.start or filters.end else "all validations")
-    return {
+    options = options or ViewOptions()
+    described = {
         "Domains": ", ".join(filters.domains) or "all",
         "Algorithm types": ", ".join(filters.types) or "all",
-        "Algorithms": ", ".join(filters.algorithms) or "all",
+        "Algorithms": ", ".join(algorithm_names or filters.algorithms) or "all",
         "Period": f"{period} ({filters.tz})",
-        "Generated": generated.isoformat(timespec="seconds"),
-        "Link": link,
     }
+    if options.split:
+        described["Split by"] = "algorithm type" if options.split == "type" else options.split
+    if options.rolling:
+        described["Rolling mean"] = f"{options.rolling} {filters.granularity}s"
+    if options.search:
+        described["Search"] = options.search
+    return described | {"Generated": generated.isoformat(timespec="seconds"), "Link": link}
 
 
-def _leaderboard(filters: Filters, sort_by: str | None, descending: bool, search: str | None) -> dict:
+def _kpis(filters: Filters, _options: ViewOptions) -> dict:
+    # The report's own filters and period (services.overview.compare_months), as the Overview shows them.
+    months = compare_months(filters)
+    now, before = months.loc["current"], months.loc["previous"]
+    rows = []
+    for field, label, unit, scale in KPI_ROWS:
+        value, previous = now.get(field), before.get(field)
+        rows.append({"key_figure": label, "unit": unit, "period": now["period"], "value": _scaled(value, scale),
+                     "previous_period": before["period"], "previous_value": _scaled(previous, scale),
+                     "change": _scaled(value - previous, scale) if pd.notna(value) and pd.notna(previous) else None})
+    frame = pd.DataFrame(rows).astype({"value": float, "previous_value": float, "change": float})
+    cards = [(label, "no data" if pd.isna(now.get(field)) else KPI_CARDS[field].format(now[field]))
+             for field, label, _unit, _scale in KPI_ROWS]
+    return {"tables": [Table("key_figures", "Key figures", KPI_COLUMNS, frame)], "kpis": cards,
+            "notes": [f"Key figures: {describe_comparison(months)}."]}
+
+
+def _scaled(value, scale: int) -> float | None:
+    return None if value is None or pd.isna(value) else float(value) * scale
+
+
+def _recent(filters: Filters, _options: ViewOptions) -> dict:
+    trend = recent_quality_trend(filters)
+    return {"tables": [Table("recent", TREND_TITLE, RECENT_COLUMNS, trend)],
+            "charts": [Chart(TREND_TITLE, quality_sparkline_chart(trend, filters.tz), describe_recent(trend))]}
+
+
+def describe_recent(trend: pd.DataFrame) -> str:
+    """One sentence on the daily trend: its days, validations and overall mean quality."""
+    total = int(trend["validations"].sum()) if not trend.empty else 0
+    if total == 0:
+        return "No validations match these filters."
+    first, last = pd.Timestamp(trend["period_start"].min()), pd.Timestamp(trend["period_start"].max())
+    mean = (trend["mean_quality"] * trend["validations"]).sum() / total
+    return (f"{total:,} validations from {first:%d %b %Y} to {last:%d %b %Y}; "
+            f"mean quality {mean:.1f} over the whole span.")
+
+
+def _top(filters: Filters, _options: ViewOptions) -> dict:
+    return {"tables": [Table("top", "Top of the leaderboard", TOP_COLUMNS, top_algorithms(filters))]}
+
+
+def _leaderboard(filters: Filters, options: ViewOptions) -> dict:
     # As on the page: the search narrows the table; the chart and summary show the whole board.
     board = rank_algorithms(filters)
-    table = search_board(board, search)
-    if sort_by:
-        table = sort_by_metric(table, sort_by, descending)
+    table = search_board(board, options.search)
+    if options.sort_by:
+        table = sort_by_metric(table, options.sort_by, options.descending)
     summary = summarize_leaderboard(board)
+    search = options.search
     return {"tables": [Table("leaderboard", "Leaderboard", LEADERBOARD_COLUMNS, table)],
             "charts": [Chart("Mean quality with 95% interval", leaderboard_chart(board.sort_values("rank")), summary)],
             "notes": [summary] + ([f"Table rows matching the search {search!r}."] if search else [])}
 
 
-def _algorithms(filters: Filters, sort_by: str | None, descending: bool, _search) -> dict:
-    frame = describe_algorithms(filters, sort_by or "quality", descending)
+def _algorithms(filters: Filters, options: ViewOptions) -> dict:
+    frame = describe_algorithms(filters, options.sort_by or "quality", options.descending)
     return {"tables": [Table("algorithms", "Algorithms", ALGORITHM_COLUMNS, frame)]}
 
 
-def _statistics(filters: Filters, _sort_by, _descending, _search) -> dict:
+def _statistics(filters: Filters, _options: ViewOptions) -> dict:
     stats = compare_domains(filters)
     return {"tables": [Table("statistics", "Domain statistics", STATISTICS_COLUMNS, stats)],
             "charts": [Chart("Mean quality per domain", domain_quality_chart(stats), describe_domains(stats))]}
@@ -132,35 +240,72 @@ def describe_domains(stats) -> str:
     return f"{top['domain']} has the highest mean quality ({top['mean_quality']:.1f}) of {len(stats)} domains."
 
 
-def _trends(filters: Filters, _sort_by, _descending, _search) -> dict:
-    trends = track_performance(filters)
-    args = (trends, filters.granularity, filters.tz)
-    counts = int(trends["validations"].sum()) if not trends.empty else 0
-    summary = f"{counts:,} validations per {filters.granularity} in {filters.tz}."
-    return {"tables": [Table("trends", "Trends", TREND_COLUMNS, trends)],
-            "charts": [Chart(f"Mean quality per {filters.granularity}", quality_trend_chart(*args), summary),
-                       Chart(f"Mean speedup per {filters.granularity}", speedup_trend_chart(*args)),
-                       Chart(f"Validations per {filters.granularity}", count_trend_chart(*args))]}
+def _trends(filters: Filters, options: ViewOptions) -> dict:
+    # The page's own call: split and rolling mean included, so the series are the screen's.
+    trends = track_performance(filters, options.rolling, options.split)
+    period = {"granularity": filters.granularity, "tz": filters.tz}
+    columns = TREND_COLUMNS + (ROLLING_COLUMNS if options.rolling else ())
+    per = filters.granularity
+    return {"tables": [Table("trends", "Trends", columns, trends)],
+            "charts": [Chart(f"Mean quality per {per}", quality_trend_chart(trends, rolling=options.rolling, **period),
+                             describe_trends(trends, filters, options)),
+                       Chart(f"Mean speedup per {per}", speedup_trend_chart(trends, rolling=options.rolling, **period)),
+                       Chart(f"Validations per {per}", count_trend_chart(trends, **period))]}
 
 
-def _comparison(filters: Filters, _sort_by, _descending, _search) -> dict:
+def describe_trends(trends: pd.DataFrame, filters: Filters, options: ViewOptions) -> str:
+    """True figures: the total, the number of periods and the mean per period; series and rolling window."""
+    total = int(trends["validations"].sum()) if not trends.empty else 0
+    if total == 0:
+        return "No validations match these filters."
+    per = filters.granularity
+    periods = trends["period_start"].nunique()
+    sentence = (f"{total:,} validations over {periods:,} {per}{'s' if periods != 1 else ''}, "
+                f"{total / periods:,.0f} per {per} on average ({filters.tz}).")
+    if options.split:
+        names = sorted(trends["series"].unique())
+        sentence += f" One line per {'algorithm type' if options.split == 'type' else 'domain'}: {', '.join(names)}."
+    if options.rolling:
+        sentence += f" Lines show the {options.rolling}-{per} rolling mean; dots each {per}."
+    return sentence
+
+
+def _comparison(filters: Filters, _options: ViewOptions) -> dict:
     metrics = compare_algorithms(filters).metrics
     chart = compare_trends_chart(compare_trends(filters), filters.granularity, filters.tz)
-    return {"tables": [Table("comparison", "Comparison", COMPARISON_COLUMNS, metrics)],
-            "charts": [Chart(f"Mean quality per {filters.granularity}", chart)]}
+    return {"tables": [Table("comparison", "Side by side", COMPARISON_COLUMNS, metrics)],
+            "charts": [Chart(QUALITY_TITLE, compare_quality_chart(metrics), describe_intervals(metrics)),
+                       Chart(f"Mean quality per {filters.granularity}", chart)]}
 
 
-def _kpis(filters: Filters, _sort_by, _descending, _search) -> dict:
-    months = compare_months(filters)
-    now = months.loc["current"]
-    return {"notes": [f"Key figures: this month so far ({now['period']})."], "kpis": [
-        ("Validations", f"{now['total_validations']:,}"),
-        ("Mean quality", "no data" if now["total_validations"] == 0 else f"{now['mean_quality']:.1f}"),
-        ("Success rate", "no data" if now["total_validations"] == 0 else f"{now['success_rate']:.1%}"),
-        ("Best speedup", "no data" if now["total_validations"] == 0 else f"{now['best_speedup']:.2f}x"),
-    ]}
+def describe_intervals(metrics: pd.DataFrame) -> str:
+    """The algorithm with the highest mean quality, with its interval."""
+    rated = metrics.dropna(subset=["mean_quality"])
+    if rated.empty:
+        return "None of these algorithms has validations in this date range."
+    best = rated.loc[rated["mean_quality"].idxmax()]
+    interval = (f" (95% interval {best['ci_low']:.1f} to {best['ci_high']:.1f})" if pd.notna(best["ci_low"])
+                else "")
+    return f"{best['name']} has the highest mean quality, {best['mean_quality']:.1f}{interval}."
 
 
+def _differences(filters: Filters, _options: ViewOptions) -> dict:
+    comparison = compare_algorithms(filters)
+    return {"tables": [Table("differences", "Differences", DIFFERENCE_COLUMNS,
+                             name_differences(comparison.differences, comparison.metrics))],
+            "notes": [SIGNIFICANCE_NOTE]}
 
-SECTION_BUILDERS = {"leaderboard": _leaderboard, "algorithms": _algorithms, "statistics": _statistics,
-                    "trends": _trends, "comparison": _comparison, "kpis": _kpis}
+
+def name_differences(differences: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Every pair's differences with both algorithms named, "yes"/"no"/"not enough data" and points."""
+    names = dict(zip(metrics["algorithm_id"], metrics["name"]))
+    significant = differences["quality_significant"].map({True: "yes", False: "no"}).astype(object)
+    significant = significant.where(differences["quality_diff_ci_low"].notna(), "not enough data")
+    return differences.assign(name_a=differences["algorithm_a"].map(names),
+                              name_b=differences["algorithm_b"].map(names), significant=significant,
+                              success_rate_diff_pts=differences["success_rate_diff"] * 100)
+
+
+SECTION_BUILDERS = {"kpis": _kpis, "recent": _recent, "top": _top, "leaderboard": _leaderboard,
+                    "algorithms": _algorithms, "statistics": _statistics, "trends": _trends,
+                    "comparison": _comparison, "differences": _differences}

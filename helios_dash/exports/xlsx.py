@@ -25,7 +25,8 @@ EXCEL_MAX_ROWS = 1_048_576  # per sheet, the header row included
 METADATA_SHEET = "Metadata"
 EXCEL_URL_MAX = 2079  # longer links are written as plain text
 NUMBER_FORMATS = {"int": "#,##0", "float1": "0.0", "float2": "0.00", "percent": "0.0%", "speedup": '0.00"x"',
-                  "datetime": "yyyy-mm-dd hh:mm:ss", "date": "yyyy-mm-dd"}
+                  "datetime": "yyyy-mm-dd hh:mm:ss", "date": "yyyy-mm-dd", "number": "#,##0.00",
+                  "whole": "#,##0"}
 WIDTHS = {"datetime": 20, "date": 12}
 # Text goes in as text: never turned into a formula, a link or a number by xlsxwriter.
 WORKBOOK_OPTIONS = {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
@@ -74,8 +75,13 @@ def _write_table(sheet, table: Table, tz: str, formats: dict) -> None:
         sheet.set_column(col, col, _width(table.frame[column.key], column), formats.get(column.kind))
     sheet.write_row(0, 0, [_header(column, tz) for column in columns], formats["header"])
     cells = [_cell_values(table.frame[column.key], column.kind, tz) for column in columns]
+    mixed = [col for col, column in enumerate(columns) if column.kind == "number"]
     for row, values in enumerate(zip(*cells, strict=True), start=1):
         sheet.write_row(row, 0, values)
+        for col in mixed:  # rows of different measures: a count shows as 1,234, a mean as 85.23
+            value = values[col]
+            if value is not None:
+                sheet.write_number(row, col, value, formats["whole" if float(value).is_integer() else "number"])
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, len(table.frame), max(len(table.columns) - 1, 0))
 

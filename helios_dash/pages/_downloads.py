@@ -9,20 +9,15 @@ from dash import ALL, Input, Output, State, ctx, dcc
 from flask import request
 
 from ..errors import Busy, HeliosError
-from ..exports.config import ExportRequest
+from ..exports.config import ExportRequest, parse_view_options
+from ..exports.views import PAGE_REPORTS
 from ..jobs import heavy_gate
 from ..jobs.exports import export_bounded
 from ..filters import Filters
 from ..ui import ids
 from ..ui.url import read_search
 
-PAGE_EXPORTS = {  # page: (sections, report title); CSV takes the first section
-    "overview": (("kpis", "leaderboard", "statistics", "metadata"), "HELIOS overview"),
-    "domains": (("statistics", "metadata"), "HELIOS domain statistics"),
-    "trends": (("trends", "metadata"), "HELIOS performance trends"),
-    "compare": (("comparison", "metadata"), "HELIOS algorithm comparison"),
-    "leaderboard": (("leaderboard", "metadata"), "HELIOS leaderboard"),
-}
+PAGE_EXPORTS = PAGE_REPORTS  # page: (the sections its screen shows, report title); CSV takes the first
 
 
 def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
@@ -32,9 +27,10 @@ def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
         sections = sections[:1]
     filters, _ = Filters.from_query(view or {})
     search = read_search(view or {})[0] or None  # the Leaderboard's quick search narrows its download too
+    split, rolling = parse_view_options(view or {})  # Trends: the series and rolling mean on screen
+    request = ExportRequest(fmt, sections, filters, search=search, split=split, rolling=rolling)
     try:
-        exported = export_bounded(ExportRequest(fmt, sections, filters, search=search), title, _base_url(),
-                                  heavy_gate())
+        exported = export_bounded(request, title, _base_url(), heavy_gate())
     except Busy as error:  # other reports are being made: say when to try again
         return dash.no_update, error.message
     except HeliosError as error:

@@ -22,3 +22,11 @@ def algorithm_options() -> list[dict]:
             .join(domains, domains.c.id == algorithms.c.domain_id).order_by(algorithms.c.name))
     frame = get_store().read(stmt)
     return [{"label": f"{name} ({domain})", "value": id_} for id_, name, domain in frame.itertuples(index=False)]
+
+
+def name_algorithms(ids) -> list[str]:
+    """The picker labels ("Name (Domain)") of ``ids``, in their order; an unknown id stays as it is."""
+    if not ids:
+        return []
+    labels = {option["value"]: option["label"] for option in algorithm_options()}
+    return [labels.get(id_, id_) for id_ in ids]

@@ -14,16 +14,32 @@ from .cached import per_data_version
 
 @per_data_version
 def compare_months(filters: Filters, today: date | None = None) -> pd.DataFrame:
-    """The KPIs of this month so far (``current``) and of the same days of last month (``previous``).
+    """The KPIs of the view's period (``current``) and of the period it is compared with (``previous``).
 
-    Comparing a month in progress with a whole month would always show a fall;
-    so both rows cover day 1 to today's day of the month (clamped to the
-    shorter month), in ``filters.tz``. ``period`` labels each row.
+    Without a start date that is this month so far against the same days of last
+    month (a month in progress against a whole month would always show a fall),
+    the month being that of ``filters.end`` when one is given. With a start date it
+    is start to end (or today) against the as many days just before. Days are in
+    ``filters.tz``; ``period`` labels each row, ``start`` and ``end`` bound it.
     """
-    spans = month_to_date_spans(today or datetime.now(filters.zone).date())
-    rows = [select_period_report(get_store(), filters.replace(start=start, end=end)).assign(period=_label(start, end))
-            for start, end in spans.values()]
+    spans = comparison_spans(filters, today or datetime.now(filters.zone).date())
+    rows = [select_period_report(get_store(), filters.replace(start=start, end=end))
+            .assign(period=_label(start, end), start=start, end=end) for start, end in spans.values()]
     return pd.concat(rows, ignore_index=True).set_axis(list(spans))
+
+
+def comparison_spans(filters: Filters, today: date) -> dict[str, tuple[date, date]]:
+    """The view's period and the one its KPIs are compared with (see ``compare_months``)."""
+    if filters.start is None:
+        return month_to_date_spans(filters.end or today)
+    end = filters.end or max(today, filters.start)
+    days = timedelta(days=(end - filters.start).days + 1)
+    return {"current": (filters.start, end), "previous": (filters.start - days, filters.start - timedelta(days=1))}
+
+
+def describe_comparison(months: pd.DataFrame) -> str:
+    """What the KPIs compare, e.g. "01-15 Dec 2026 against 01-15 Nov 2026"."""
+    return f"{months.loc['current', 'period']} against {months.loc['previous', 'period']}"
 
 
 def month_to_date_spans(today: date) -> dict[str, tuple[date, date]]:
@@ -35,7 +51,11 @@ def month_to_date_spans(today: date) -> dict[str, tuple[date, date]]:
 
 
 def _label(start: date, end: date) -> str:
-    return f"{start:%d}-{end:%d %b %Y}" if start != end else f"{start:%d %b %Y}"
+    if start == end:
+        return f"{start:%d %b %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start:%d}-{end:%d %b %Y}"
+    return f"{start:%d %b %Y} to {end:%d %b %Y}"
 
 
 @per_data_version
