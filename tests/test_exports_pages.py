@@ -310,3 +310,47 @@ def test_no_page_but_the_last_holds_a_lone_chart_above_empty_space(dash_app, set
         if number > 1 and layout["images"] and starts_page(layout["images"][0], layout):
             empty = layout["lowest"] - MARGIN_MM * MM
             assert empty < layout["top"] / 3, f"page {number}: {empty / MM:.0f} mm empty below its chart"
+
+
+# -- the view's options, checked like every other field ------------------------------------------
+@pytest.mark.parametrize("options, field", [
+    ({"split": "colour"}, "options.split"), ({"rolling": 1}, "options.rolling"), ({"rolling": "3"}, "options.rolling"),
+    ({"rolling": True}, "options.rolling"), ({"split": ["domain"]}, "options.split"),
+])
+def test_bad_split_or_rolling_is_a_bad_request_naming_the_field(dash_app, options, field):
+    response = dash_app.server.test_client().post("/api/v1/export/trends", json={"format": "json", "options": options})
+    assert response.status_code == 400
+    assert field in {d["field"] for d in response.get_json()["error"]["details"]}
+
+
+def test_page_view_options_drop_what_the_page_ignores():
+    from helios_dash.exports.config import parse_view_options
+
+    assert parse_view_options({"split": ["type"], "rolling": ["12"]}) == ("type", 12)
+    assert parse_view_options({"split": "none", "rolling": "off"}) == (None, None)
+    assert parse_view_options({"split": ["colour"], "rolling": ["61"]}) == (None, None)
+    assert parse_view_options({"rolling": ["²"]}) == (None, None)
+
+
+def test_comparison_spans_a_custom_range_against_as_many_days_before():
+    from helios_dash.filters import Filters
+    from helios_dash.services.overview import comparison_spans
+
+    today = date(2026, 12, 1)
+    assert comparison_spans(Filters(start=date(2020, 1, 1), end=date(2020, 12, 31)), today) == {
+        "current": (date(2020, 1, 1), date(2020, 12, 31)), "previous": (date(2019, 1, 1), date(2019, 12, 31))}
+    assert comparison_spans(Filters(start=date(2026, 11, 25)), today) == {
+        "current": (date(2026, 11, 25), today), "previous": (date(2026, 11, 18), date(2026, 11, 24))}
+    assert comparison_spans(Filters(end=date(2026, 3, 31)), today)["previous"] == (date(2026, 2, 1), date(2026, 2, 28))
+    assert comparison_spans(Filters(), today) == {"current": (today, today),
+                                                  "previous": (date(2026, 11, 1), date(2026, 11, 1))}
+    assert comparison_spans(Filters(start=date(2026, 2, 1), end=date(2026, 3, 31)), today)["previous"] == (
+        date(2025, 12, 1), date(2026, 1, 31))
+
+
+@pytest.mark.parametrize("filters", [{"start": "1970-01-01", "end": "2199-12-31"}, {"end": "1970-01-01"}])
+def test_key_figures_at_the_first_day_a_view_can_name(dash_app, settled, filters):
+    data = json.loads(post(dash_app, "report", {"format": "json", "include": ["kpis"], "filters": filters}))["data"]
+    validations_row = data["key_figures"][0]
+    assert validations_row["previous_value"] == 0
+    assert validations_row["value"] == (len(validations(settled)) if "start" in filters else 0)

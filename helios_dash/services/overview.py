@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 
 from ..extensions import get_store
-from ..filters import Filters
+from ..filters import DATE_MIN, Filters
 from ..queries import select_leaderboard, select_performance_trends, select_period_report
 from .cached import per_data_version
 
@@ -23,18 +23,46 @@ def compare_months(filters: Filters, today: date | None = None) -> pd.DataFrame:
     ``filters.tz``; ``period`` labels each row, ``start`` and ``end`` bound it.
     """
     spans = comparison_spans(filters, today or datetime.now(filters.zone).date())
-    rows = [select_period_report(get_store(), filters.replace(start=start, end=end))
-            .assign(period=_label(start, end), start=start, end=end) for start, end in spans.values()]
+    rows = [_period_report(filters, start, end).assign(period=_label(start, end), start=start, end=end)
+            for start, end in spans.values()]
     return pd.concat(rows, ignore_index=True).set_axis(list(spans))
 
 
+def _period_report(filters: Filters, start: date, end: date) -> pd.DataFrame:
+    # Before the first day a view can name (1970) there is no data: an empty period, not an error.
+    if end < DATE_MIN:
+        return pd.DataFrame([{"total_validations": 0}])
+    return select_period_report(get_store(), filters.replace(start=max(start, DATE_MIN), end=end))
+
+
 def comparison_spans(filters: Filters, today: date) -> dict[str, tuple[date, date]]:
-    """The view's period and the one its KPIs are compared with (see ``compare_months``)."""
+    """The view's period and the one its KPIs are compared with (see ``compare_months``).
+
+    Whole calendar months (2020-01-01 to 2020-12-31) are compared with as many whole
+    months before (2019), any other range with as many days just before.
+    """
     if filters.start is None:
         return month_to_date_spans(filters.end or today)
-    end = filters.end or max(today, filters.start)
-    days = timedelta(days=(end - filters.start).days + 1)
-    return {"current": (filters.start, end), "previous": (filters.start - days, filters.start - timedelta(days=1))}
+    start, end = filters.start, filters.end or max(today, filters.start)
+    months = _whole_months(start, end)
+    if months:
+        previous_start = _add_months(start, -months)
+        return {"current": (start, end), "previous": (previous_start, start - timedelta(days=1))}
+    days = timedelta(days=(end - start).days + 1)
+    return {"current": (start, end), "previous": (start - days, start - timedelta(days=1))}
+
+
+def _whole_months(start: date, end: date) -> int:
+    """How many calendar months start..end spans if it is whole months, else 0."""
+    if start.day != 1 or (end + timedelta(days=1)).day != 1:
+        return 0
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def _add_months(day: date, months: int) -> date:
+    """The first of the month ``months`` after (or before) ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def describe_comparison(months: pd.DataFrame) -> str:
