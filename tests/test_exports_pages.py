@@ -300,12 +300,14 @@ def starts_page(image: tuple[float, float], layout: dict) -> bool:
 
 @pytest.mark.parametrize("page, view", [
     ("overview", {}), ("trends", TRENDS_VIEW), ("domains", {}), ("leaderboard", {"domain": ["quantum"]}),
-    ("compare", "three"),
+    ("compare", "three"), ("api:report", {"format": "pdf"}),
+    ("api:report", {"format": "pdf", "include": ["statistics", "trends", "leaderboard"]}),
 ])
 def test_no_page_but_the_last_holds_a_lone_chart_above_empty_space(dash_app, settled, page, view):
     if view == "three":
         view = {"algorithms": [",".join(chosen(settled)["algorithm_id"])]}
-    pages = page_layout(PdfReader(io.BytesIO(download(dash_app, page, "pdf", view))))
+    pdf = post(dash_app, page[4:], view) if page.startswith("api:") else download(dash_app, page, "pdf", view)
+    pages = page_layout(PdfReader(io.BytesIO(pdf)))
     for number, layout in enumerate(pages[:-1], start=1):
         if number > 1 and layout["images"] and starts_page(layout["images"][0], layout):
             empty = layout["lowest"] - MARGIN_MM * MM

@@ -18,6 +18,8 @@ CHART_PIXELS = 900  # layout width the charts are drawn at: the dashboard's own 
 CHART_SCALE = 3  # 2,700 pixels across 180 mm, about 380 dpi: sharp in print
 DEFAULT_CHART_HEIGHT = 360  # pixels, as figures.common.base_figure
 NO_DATA = "No data: no validations match these filters."
+CHART_TEXT_ROOM = 25  # mm kept for a chart's heading above and its sentence below
+MIN_CHART_SCALE = 0.75  # a chart is drawn down to this share of its size to stay on the current page
 
 
 def to_pdf(report: Report) -> bytes:
@@ -90,9 +92,14 @@ def _write_chart(pdf: FPDF, chart: Chart) -> None:
     pixels_high = chart.figure.layout.height or DEFAULT_CHART_HEIGHT
     png = render_chart(_untitled(chart), CHART_PIXELS, pixels_high, "png", CHART_SCALE)
     # Tall charts (a long leaderboard) are narrowed so that title, chart and sentence share one page.
-    width = min(pdf.epw, (pdf.eph - 30) * CHART_PIXELS / pixels_high)
+    width = min(pdf.epw, (pdf.eph - CHART_TEXT_ROOM) * CHART_PIXELS / pixels_high)
     height = width * pixels_high / CHART_PIXELS
-    if pdf.will_page_break(height + 25):
+    room = pdf.h - pdf.b_margin - pdf.get_y() - CHART_TEXT_ROOM
+    if height > room >= height * MIN_CHART_SCALE:
+        # A little too tall for what is left of the page: drawn a little smaller here rather than
+        # alone on the next page with the rest of this one empty.
+        width, height = width * room / height, room
+    if pdf.will_page_break(height + CHART_TEXT_ROOM):
         pdf.add_page(orientation="P")
     heading(pdf, chart.title)
     pdf.image(BytesIO(png), x=pdf.l_margin + (pdf.epw - width) / 2, w=width, h=height)
