@@ -45,3 +45,14 @@ def test_a_typed_date_outside_the_supported_range_is_dropped_not_raised():
 def test_a_range_typed_backwards_is_the_same_days_in_order():
     view = filters_from_controls(Filters(), start="2026-11-30", end="2026-09-01")
     assert (view.start, view.end) == (date(2026, 9, 1), date(2026, 11, 30))
+
+
+def test_the_calendar_opens_on_the_range_or_on_this_month_not_on_1970():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from helios_dash.ui.controls import first_month_shown
+
+    assert first_month_shown(Filters(start=date(2026, 9, 1), end=date(2026, 11, 30))) == date(2026, 9, 1)
+    assert first_month_shown(Filters(end=date(2026, 11, 30))) == date(2026, 11, 30)
+    assert first_month_shown(Filters(tz="Pacific/Kiritimati")) == datetime.now(ZoneInfo("Pacific/Kiritimati")).date()

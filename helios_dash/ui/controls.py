@@ -1,7 +1,7 @@
 """Filter controls: one builder per control, ids from ``ids.control(page, name)``."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import dash_bootstrap_components as dbc
 from dash import dcc
@@ -38,8 +38,17 @@ def date_control(page: str, filters: Filters) -> dbc.Col:
     picker = dcc.DatePickerRange(
         id=ids.control(page, ids.DATES), start_date=_iso(filters.start), end_date=_iso(filters.end),
         display_format="YYYY-MM-DD", clearable=True, start_date_placeholder_text="Start",
-        end_date_placeholder_text="End", min_date_allowed=DATE_MIN, max_date_allowed=DATE_MAX)
+        end_date_placeholder_text="End", min_date_allowed=DATE_MIN, max_date_allowed=DATE_MAX,
+        initial_visible_month=_iso(first_month_shown(filters)))
     return labelled("Dates (inclusive)", picker, {"xs": 12, "md": 6, "xl": 3})
+
+
+def first_month_shown(filters: Filters) -> date:
+    """The calendar opens on the range's start, its end, or else today in the view's timezone.
+
+    Without it an open range opens the calendar on the earliest allowed month, January 1970.
+    """
+    return filters.start or filters.end or datetime.now(filters.zone).date()
 
 
 def granularity_control(page: str, filters: Filters) -> dbc.Col:

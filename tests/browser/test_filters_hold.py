@@ -1,11 +1,12 @@
 """Filters that hold (issue 8): what the user typed or clicked is exactly what the URL and the charts get."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 from dash.testing.wait import until
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from tests.browser.helpers import current_query, wait_for_chart
@@ -93,4 +94,18 @@ def test_hel804_a_range_typed_backwards_gives_the_same_days_without_errors(dash_
     dash_duo.find_element("h2").click()
     until(lambda: current_query(dash_duo) == {"start": [START], "end": [END]}, timeout=5,
           msg=f"the URL holds {current_query(dash_duo)}, not the typed days in order")
+    assert dash_duo.get_logs() == []
+
+
+def test_hel805_a_range_picked_in_the_calendar_by_mouse_reaches_the_url(dash_duo, dash_app):
+    dash_duo.start_server(dash_app)
+    open_page_with_dates(dash_duo, "trends")
+    dash_duo.find_element("#trends-dates").click()
+    month = datetime.now(timezone.utc).date().replace(day=1)  # the calendar opens here, not on January 1970
+    dash_duo.wait_for_text_to_equal(".dash-datepicker-calendar-month-header", month.strftime("%B %Y"))
+    for day in ("1", "15"):
+        dash_duo.driver.find_element(
+            By.XPATH, f"//td[contains(@class, 'dash-datepicker-calendar-date-inside')][span='{day}']").click()
+    until(lambda: current_query(dash_duo) == {"start": [month.isoformat()], "end": [month.replace(day=15).isoformat()]},
+          timeout=5, msg=f"the URL holds {current_query(dash_duo)}, not the picked range")
     assert dash_duo.get_logs() == []
