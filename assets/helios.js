@@ -21,3 +21,19 @@ document.addEventListener("focusout", function (event) {
         field.dispatchEvent(new KeyboardEvent("keydown", {key: "Tab", bubbles: true}));
     }
 }, true);
+
+// Clearing the dates clears both. The picker's own clear button puts focus back in
+// the start field, and with the calendar open that field re-sends the text it showed
+// before the clear: the start date came back, in the picker and in the URL. The
+// button's click is handled here instead: both dates are set to none, which the
+// picker shows and the page's callbacks write to the URL.
+document.addEventListener("click", function (event) {
+    const clear = event.target instanceof Element && event.target.closest(".dash-datepicker-clear");
+    const picker = clear && clear.closest(".dash-datepicker-input-wrapper");
+    if (!picker || !picker.id.endsWith("-wrapper") || !window.dash_clientside || !window.dash_clientside.set_props) {
+        return;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    window.dash_clientside.set_props(picker.id.slice(0, -"-wrapper".length), {start_date: null, end_date: null});
+}, true);

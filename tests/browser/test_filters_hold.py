@@ -1,6 +1,7 @@
 """Filters that hold (issue 8): what the user typed or clicked is exactly what the URL and the charts get."""
 from __future__ import annotations
 
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -108,4 +109,19 @@ def test_hel805_a_range_picked_in_the_calendar_by_mouse_reaches_the_url(dash_duo
             By.XPATH, f"//td[contains(@class, 'dash-datepicker-calendar-date-inside')][span='{day}']").click()
     until(lambda: current_query(dash_duo) == {"start": [month.isoformat()], "end": [month.replace(day=15).isoformat()]},
           timeout=5, msg=f"the URL holds {current_query(dash_duo)}, not the picked range")
+    assert dash_duo.get_logs() == []
+
+
+def test_hel806_clearing_the_dates_clears_them_from_the_url(dash_duo, dash_app):
+    dash_duo.start_server(dash_app)
+    dash_duo.driver.set_window_size(1440, 900)
+    dash_duo.driver.get(f"{dash_duo.server_url}/trends?start={START}&end={END}")
+    wait_for_chart(dash_duo, "trends-count")
+    dash_duo.find_element("#trends-dates").click()  # focus in the field: leaving it must not bring the date back
+    dash_duo.find_element("#trends-dates-wrapper .dash-datepicker-clear").click()
+    until(lambda: current_query(dash_duo) == {}, timeout=5, msg=f"the URL still holds {current_query(dash_duo)}")
+    dash_duo.find_element("h2").click()
+    time.sleep(0.5)  # a late commit of the old text would show here
+    assert current_query(dash_duo) == {}
+    assert [e.get_attribute("value") for e in dash_duo.find_elements("#trends-dates-wrapper input")] == ["", ""]
     assert dash_duo.get_logs() == []
