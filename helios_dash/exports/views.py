@@ -187,7 +187,7 @@ def _scaled(value, scale: int) -> float | None:
 
 def _recent(filters: Filters, _options: ViewOptions) -> dict:
     trend = recent_quality_trend(filters)
-    return {"tables": [Table("recent", TREND_TITLE, RECENT_COLUMNS, trend)],
+    return {"tables": [Table("recent", "Daily figures, last 90 days", RECENT_COLUMNS, trend)],
             "charts": [Chart(TREND_TITLE, quality_sparkline_chart(trend, filters.tz), describe_recent(trend))]}
 
 
