@@ -356,3 +356,16 @@ def test_key_figures_at_the_first_day_a_view_can_name(dash_app, settled, filters
     validations_row = data["key_figures"][0]
     assert validations_row["previous_value"] == 0
     assert validations_row["value"] == (len(validations(settled)) if "start" in filters else 0)
+
+
+# -- the leaderboard's rank ranges (issue 8, item 18, computed in services/leaderboard.py) --------
+def test_leaderboard_csv_carries_each_rank_range(dash_app, settled):
+    board = pd.read_csv(io.BytesIO(download(dash_app, "leaderboard", "csv", {"domain": ["quantum"]})))
+    rated = board.dropna(subset=["95% CI low"])
+    assert len(rated) > 10
+    for row in rated.itertuples(index=False):
+        low, high = row[board.columns.get_loc("95% CI low")], row[board.columns.get_loc("95% CI high")]
+        above = (rated["95% CI low"] > high).sum()  # intervals entirely above this one
+        not_below = (rated["95% CI high"] >= low).sum()  # intervals not entirely below (itself included)
+        best, worst = row[board.columns.get_loc("Best possible rank")], row[board.columns.get_loc("Worst possible rank")]
+        assert (best, worst) == (1 + above, not_below)
