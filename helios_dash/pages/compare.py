@@ -19,6 +19,7 @@ from ..ui.url import listed, query_dict, view_search
 
 PAGE = "compare"
 dash.register_page(__name__, path="/compare", name="Compare", title="HELIOS Analytics: Compare")
+controls.keep_dates_in_order(PAGE)
 
 PROMPT = "Choose 2 to 8 algorithms above to see their metrics side by side."
 NONE = "—"

@@ -19,6 +19,7 @@ from ..ui.url import query_dict, read_view, view_search
 
 PAGE = "domains"
 dash.register_page(__name__, path="/domains", name="Domains", title="HELIOS Analytics: Domains")
+controls.keep_dates_in_order(PAGE)
 
 STATS = [  # field, label, format of the value
     ("validations", "Validations", "{:,}"),

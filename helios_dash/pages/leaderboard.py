@@ -21,6 +21,7 @@ from ..ui.url import first, query_dict, read_search, read_view, view_search
 
 PAGE = "leaderboard"
 dash.register_page(__name__, path="/leaderboard", name="Leaderboard", title="HELIOS Analytics: Leaderboard")
+controls.keep_dates_in_order(PAGE)
 
 TIED_LEGEND = "≈ tied: its 95% interval overlaps the one above (shaded rows), so the order of the two is not certain."
 TIED_ROW = {"backgroundColor": "#fff4d6"}

@@ -16,6 +16,7 @@ from ..ui.url import bounded_int, first, query_dict, read_view, view_search
 
 PAGE = "trends"
 dash.register_page(__name__, path="/trends", name="Trends", title="HELIOS Analytics: Trends")
+controls.keep_dates_in_order(PAGE)
 
 ROLLING_CHOICES = ("3", "4", "7", "12")
 MAX_ROLLING = 60

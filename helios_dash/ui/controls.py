@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import dash
 import dash_bootstrap_components as dbc
-from dash import dcc
+from dash import Input, Output, dcc
 
 from ..filters import ALGORITHM_TYPES, DATE_MAX, DATE_MIN, GRANULARITIES, Filters
 from . import ids
@@ -41,6 +42,26 @@ def date_control(page: str, filters: Filters) -> dbc.Col:
         end_date_placeholder_text="End", min_date_allowed=DATE_MIN, max_date_allowed=DATE_MAX,
         initial_visible_month=_iso(first_month_shown(filters)))
     return labelled("Dates (inclusive)", picker, {"xs": 12, "md": 6, "xl": 3})
+
+
+def keep_dates_in_order(page: str) -> None:
+    """Show a range typed backwards in order in ``page``'s picker, as the URL has it (see ``_in_order``).
+
+    Call once per page, at import: Dash registers callbacks before the first request.
+    """
+    picker = ids.control(page, ids.DATES)
+    dash.clientside_callback(
+        """
+        function(start, end) {
+            const keep = window.dash_clientside.no_update;
+            return start && end && start.slice(0, 10) > end.slice(0, 10) ? [end, start] : [keep, keep];
+        }
+        """,
+        # allow_duplicate: the Leaderboard's "Last 30 days" button writes the dates too
+        Output(picker, "start_date", allow_duplicate=True), Output(picker, "end_date", allow_duplicate=True),
+        Input(picker, "start_date"), Input(picker, "end_date"),
+        prevent_initial_call=True,
+    )
 
 
 def first_month_shown(filters: Filters) -> date:
