@@ -47,12 +47,9 @@ def test_a_range_typed_backwards_is_the_same_days_in_order():
     assert (view.start, view.end) == (date(2026, 9, 1), date(2026, 11, 30))
 
 
-def test_the_calendar_opens_on_the_range_or_on_this_month_not_on_1970():
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
+def test_the_calendar_is_told_to_open_on_its_dates_not_on_the_earliest_month():
+    from helios_dash.ui.controls import date_control
 
-    from helios_dash.ui.controls import first_month_shown
-
-    assert first_month_shown(Filters(start=date(2026, 9, 1), end=date(2026, 11, 30))) == date(2026, 9, 1)
-    assert first_month_shown(Filters(end=date(2026, 11, 30))) == date(2026, 11, 30)
-    assert first_month_shown(Filters(tz="Pacific/Kiritimati")) == datetime.now(ZoneInfo("Pacific/Kiritimati")).date()
+    # an explicit null: the picker then opens on the dates it holds, else today (left out: January 1970)
+    props = date_control("trends", Filters()).children[1].to_plotly_json()["props"]
+    assert "initial_visible_month" in props and props["initial_visible_month"] is None

@@ -1,7 +1,7 @@
 """Filter controls: one builder per control, ids from ``ids.control(page, name)``."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 import dash
 import dash_bootstrap_components as dbc
@@ -40,7 +40,9 @@ def date_control(page: str, filters: Filters) -> dbc.Col:
         id=ids.control(page, ids.DATES), start_date=_iso(filters.start), end_date=_iso(filters.end),
         display_format="YYYY-MM-DD", clearable=True, start_date_placeholder_text="Start",
         end_date_placeholder_text="End", min_date_allowed=DATE_MIN, max_date_allowed=DATE_MAX,
-        initial_visible_month=_iso(first_month_shown(filters)))
+        # None, sent as null, lets the calendar open on the dates it holds now, else on today;
+        # left out, it would open an empty range on the earliest allowed month, January 1970.
+        initial_visible_month=None)
     return labelled("Dates (inclusive)", picker, {"xs": 12, "md": 6, "xl": 3})
 
 
@@ -62,14 +64,6 @@ def keep_dates_in_order(page: str) -> None:
         Input(picker, "start_date"), Input(picker, "end_date"),
         prevent_initial_call=True,
     )
-
-
-def first_month_shown(filters: Filters) -> date:
-    """The calendar opens on the range's start, its end, or else today in the view's timezone.
-
-    Without it an open range opens the calendar on the earliest allowed month, January 1970.
-    """
-    return filters.start or filters.end or datetime.now(filters.zone).date()
 
 
 def granularity_control(page: str, filters: Filters) -> dbc.Col:

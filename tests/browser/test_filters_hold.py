@@ -58,6 +58,9 @@ def test_hel801_typed_start_commits_when_the_mouse_moves_to_end(dash_duo, dash_a
     assert expected > 0  # else an empty chart would pass
     until(lambda: sum(chart_traces(dash_duo, "trends-count")[0]["y"]) == expected, timeout=10,
           msg="the count chart does not cover exactly the typed range")
+    dash_duo.find_element("h2").click()  # close the calendar, then open it again: it shows the new start
+    dash_duo.find_element("#trends-dates").click()
+    dash_duo.wait_for_text_to_equal(".dash-datepicker-calendar-month-header", "September 2026")
     assert dash_duo.get_logs() == []
 
 
