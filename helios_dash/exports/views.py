@@ -46,7 +46,7 @@ PAGE_PATHS = {"kpis": "/", "recent": "/", "top": "/", "leaderboard": "/leaderboa
 LEADERBOARD_COLUMNS = (
     Column("rank", "Rank", "int"), Column("rank_best", "Best possible rank", "int"),
     Column("rank_worst", "Worst possible rank", "int"), Column("tier", "Tier", "int"),
-    Column("rank_change", "Rank change", "int"), Column("tied", "Tied with above"),
+    Column("rank_change", "Rank change", "int"),
     Column("name", "Algorithm"), Column("domain", "Domain"), Column("type", "Type"),
     Column("mean_quality", "Mean quality", "float1"), Column("ci_low", "95% CI low", "float1"),
     Column("ci_high", "95% CI high", "float1"), Column("mean_speedup", "Mean speedup", "speedup"),

@@ -23,18 +23,21 @@ PAGE = "leaderboard"
 dash.register_page(__name__, path="/leaderboard", name="Leaderboard", title="HELIOS Analytics: Leaderboard")
 controls.keep_dates_in_order(PAGE)
 
-TIED_LEGEND = "≈ tied: its 95% interval overlaps the one above (shaded rows), so the order of the two is not certain."
-TIED_ROW = {"backgroundColor": "#fff4d6"}
+RANK_LEGEND = ("Rank 3 (2-7): 3rd by mean quality, and given the 95% intervals anywhere from 2nd to 7th "
+               "(best: 1 + the algorithms whose interval lies entirely above; worst: those whose interval does "
+               "not lie entirely below). The shade changes where no interval crosses: every algorithm above "
+               "that line is ahead of every one below.")
+RANK_RANGE = ("params.data.rank_best == params.data.rank_worst ? '' + params.value : "
+              "params.value + ' (' + params.data.rank_best + '-' + params.data.rank_worst + ')'")
+TIER_BAND = {"backgroundColor": "#eef3fb"}  # every other tier (see services.leaderboard.rank_tiers)
 DECIMAL, SPEEDUP = "d3.format('.1f')(params.value)", "d3.format('.2f')(params.value) + 'x'"
 INTERVAL = ("params.value == null ? 'n/a' : "
             "d3.format('.1f')(params.value) + ' – ' + d3.format('.1f')(params.data.ci_high)")
 HIGH_FIRST = {"sortingOrder": ["desc", "asc", None]}  # a first click on a measure shows the best first
 NARROW = {"flex": 0, "minWidth": 60}  # fixed width: the flexible columns share the rest
 COLUMNS = [  # field, header, column options
-    ("rank", "#", {**NARROW, "width": 75}),
-    # cellDataType False: without it the grid draws booleans as checkboxes and skips the formatter
-    ("tied", "≈", {**NARROW, "width": 65, "cellDataType": False, "headerTooltip": TIED_LEGEND,
-                   "valueFormatter": {"function": "params.value ? '≈' : ''"}, "cellClass": "fw-bold"}),
+    ("rank", "Rank (possible)", {**NARROW, "width": 130, "valueFormatter": {"function": RANK_RANGE},
+                                 "headerTooltip": RANK_LEGEND}),
     ("rank_change", "Change", {**NARROW, "width": 100, "valueFormatter": {"function": "params.data.change_label"},
                                "headerTooltip": "Places gained (▲) or lost (▼) against the previous period",
                                "cellClassRules": {"text-success": "params.value > 0",
@@ -72,7 +75,7 @@ def layout(**query):
         PAGE, "Leaderboard", "Which algorithms lead, and is their lead statistically clear?", notices,
         query_dict(filters, {"q": search}), bar, html.Div(range_hint(filters), id=ids.LEADERBOARD_RANGE_BOX),
         loading(html.P(id=ids.LEADERBOARD_SUMMARY, className="lead mb-1")),
-        html.P(TIED_LEGEND, className="small text-muted"),
+        html.P(RANK_LEGEND, className="small text-muted"),
         loading(dcc.Graph(id=ids.LEADERBOARD_CHART, config=GRAPH_CONFIG, className="mb-3")),
         *table,
     )
@@ -109,7 +112,7 @@ def leaderboard_grid(filters: Filters, search: str) -> dag.AgGrid:
                                                                      filters.previous_period() is not None),
         defaultColDef={"sortable": True, "resizable": True, "minWidth": 90, "flex": 1},
         getRowId="params.data.algorithm_id",
-        getRowStyle={"styleConditions": [{"condition": "params.data.tied", "style": TIED_ROW}]},
+        getRowStyle={"styleConditions": [{"condition": "params.data.tier % 2 == 0", "style": TIER_BAND}]},
         dashGridOptions=grid_options(search),
         style={"height": "640px"},
     )

@@ -147,3 +147,19 @@ def test_hel405_new_validations_lift_an_algorithm_to_the_top(dash_duo, dash_app,
     add_validations(app_store, riser["algorithm_id"], domain, needed, quality=100.0)
     dash_duo.wait_for_text_to_equal(FIRST_NAME, riser["name"], timeout=2 * POLL_SECONDS + 1)
     assert board(app_store).iloc[0]["algorithm_id"] == riser["algorithm_id"]
+
+
+def test_hel410_rank_column_shows_each_rank_range(dash_duo, dash_app, settled):
+    """The grid's rank cell reads '3 (2-7)', from the service's ranges (checked against brute force in test_rank_range)."""
+    from helios_dash.filters import Filters
+    from helios_dash.services.leaderboard import rank_algorithms
+
+    dash_duo.start_server(dash_app)
+    open_page(dash_duo, "?domain=quantum")
+    expected = rank_algorithms(Filters(domains=("quantum",)))
+    for row in range(3):
+        best, worst, rank = (int(expected.loc[row, k]) for k in ("rank_best", "rank_worst", "rank"))
+        text = f"{rank}" if best == worst else f"{rank} ({best}-{worst})"
+        dash_duo.wait_for_text_to_equal(ROW.format(row, "rank"), text, timeout=10)
+    assert "(" in dash_duo.find_element(ROW.format(1, "rank")).text  # the demo's intervals overlap: a real range
+    assert dash_duo.get_logs() == []
