@@ -58,3 +58,15 @@ def settled(dash_app, app_store):
     while current_data_version() != app_store.data_version() and time.time() < deadline:
         time.sleep(0.05)
     return app_store
+
+
+def pytest_configure(config):
+    """HELIOS_TEST_PORT moves the browser tests' first port (dash_duo counts up from 58050),
+    so that two test runs on one machine do not serve on the same ports."""
+    import os
+
+    port = os.environ.get("HELIOS_TEST_PORT")
+    if port:
+        from dash.testing.application_runners import BaseDashRunner
+
+        BaseDashRunner._next_port = int(port)
