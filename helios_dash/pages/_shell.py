@@ -23,7 +23,9 @@ NAV_ORDER = ["/", "/domains", "/trends", "/compare", "/leaderboard"]
 
 def shell(poll_seconds: float) -> html.Div:
     """The app layout: navbar with live controls, then the current page."""
-    pages = sorted(dash.page_registry.values(), key=lambda p: NAV_ORDER.index(p["path"]))
+    # Pages reached through links only (an algorithm's page, /algorithms/<id>) stay out of the navbar.
+    listed = [p for p in dash.page_registry.values() if p["path"] in NAV_ORDER]
+    pages = sorted(listed, key=lambda p: NAV_ORDER.index(p["path"]))
     links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact",
                                      id={"type": ids.NAV_LINK, "page": p["path"]})) for p in pages]
     live = html.Div([
