@@ -10,7 +10,7 @@ from datetime import datetime
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
 from ..services.live import current_data_version
 from ..ui import ids
@@ -19,6 +19,7 @@ from ..ui.url import SHARED_KEYS
 PAGES_LOCATION = "_pages_location"  # the dcc.Location inside dash.page_container
 
 NAV_ORDER = ["/", "/domains", "/trends", "/compare", "/leaderboard"]
+THEME_TOGGLE = "theme-toggle"  # assets/theme.js names it too
 
 
 def shell(poll_seconds: float) -> html.Div:
@@ -29,6 +30,9 @@ def shell(poll_seconds: float) -> html.Div:
     links = [dbc.NavItem(dbc.NavLink(p["name"], href=p["relative_path"], active="exact",
                                      id={"type": ids.NAV_LINK, "page": p["path"]})) for p in pages]
     live = html.Div([
+        # Its label is written by assets/theme.js, which knows the theme in force.
+        dbc.Button("Dark mode", id=THEME_TOGGLE, color="outline-light", size="sm", className="me-3 text-nowrap",
+                   title="Switch between light and dark; remembered in this browser"),
         html.Span(id=ids.LIVE_UPDATED, className="small text-light me-3"),
         dbc.Switch(id=ids.LIVE_PAUSE, label="Pause", value=False, className="text-light small mb-0"),
     ], className="d-flex align-items-center ms-auto")
@@ -65,6 +69,13 @@ dash.clientside_callback(
     "function(paused) { return Boolean(paused); }",
     Output(ids.POLL, "disabled"),
     Input(ids.LIVE_PAUSE, "value"),
+)
+
+# A function from assets/theme.js, not a string: it also sets the theme, before the page draws.
+dash.clientside_callback(
+    ClientsideFunction("helios_theme", "toggle"),
+    Output(THEME_TOGGLE, "children"),
+    Input(THEME_TOGGLE, "n_clicks"),
 )
 
 dash.clientside_callback(

@@ -1,11 +1,12 @@
 """Filter controls: one builder per control, ids from ``ids.control(page, name)``."""
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, dcc
+from dash import ALL, MATCH, Input, Output, State, dcc, html
 
 from ..filters import ALGORITHM_TYPES, DATE_MAX, DATE_MIN, GRANULARITIES, Filters
 from . import ids
@@ -78,9 +79,46 @@ def tz_control(page: str, filters: Filters) -> dbc.Col:
     return labelled("Timezone", dropdown, {"xs": 12, "md": 6, "xl": 2})
 
 
-def filter_bar(*columns) -> dbc.Card:
-    """The row of controls at the top of a page."""
-    return dbc.Card(dbc.CardBody(dbc.Row(list(columns), className="g-2")), className="mb-3")
+FILTERS_TOGGLE, FILTERS_COLLAPSE = "filters-toggle", "filters-collapse"
+FILTER_KEYS = ("domain", "type", "start", "granularity", "tz")  # "end" counts with "start": one date range
+
+
+def filter_bar(*columns) -> html.Div:
+    """The row of controls at the top of a page.
+
+    Below the ``md`` breakpoint (phones) it folds behind a "Filters (n active)" button, so the
+    first screen shows the data; from ``md`` up it is always open (assets/layout.css).
+    """
+    card = dbc.Card(dbc.CardBody(dbc.Row(list(columns), className="g-2")), className="mb-3")
+    toggle = dbc.Button("Filters", id={"type": FILTERS_TOGGLE, "bar": 0}, color="secondary", outline=True,
+                        size="sm", className="d-md-none mb-2")
+    return html.Div([toggle, dbc.Collapse(card, id={"type": FILTERS_COLLAPSE, "bar": 0}, is_open=False,
+                                          className="filters-collapse")], className="filter-bar")
+
+
+# The button counts the filters of the view that differ from their defaults (the view leaves
+# defaults out), and follows every change: controls update the view without redrawing the page.
+dash.clientside_callback(
+    """
+    function(views, toggles) {
+        const keys = %s;
+        const view = (views || []).find((v) => v && typeof v === "object") || {};
+        const active = keys.filter((key) => view[key] || (key === "start" && view.end)).length;
+        return toggles.map(() => `Filters (${active} active)`);
+    }
+    """ % json.dumps(FILTER_KEYS),
+    Output({"type": FILTERS_TOGGLE, "bar": ALL}, "children"),
+    Input({"type": ids.VIEW_STATE, "page": ALL}, "data"),
+    State({"type": FILTERS_TOGGLE, "bar": ALL}, "id"),
+)
+
+dash.clientside_callback(
+    "function(clicks, isOpen) { return clicks ? !isOpen : isOpen; }",
+    Output({"type": FILTERS_COLLAPSE, "bar": MATCH}, "is_open"),
+    Input({"type": FILTERS_TOGGLE, "bar": MATCH}, "n_clicks"),
+    State({"type": FILTERS_COLLAPSE, "bar": MATCH}, "is_open"),
+    prevent_initial_call=True,
+)
 
 
 KEEP = object()  # "this page has no such control": the field keeps the URL's value
