@@ -153,5 +153,6 @@ def test_differences_table_marks_missing_intervals(dash_app):
                                  "quality_significant": False, "mean_speedup_diff": -0.5,
                                  "success_rate_diff": 0.25}])
     shown = str(differences_table(differences, metrics).to_plotly_json())
-    assert "Alpha − Beta" in shown and "+10.0" in shown and "not enough data" in shown
+    assert "children='Alpha', href='/algorithms/a'" in shown and "' − '" in shown  # each name links to its page
+    assert "children='Beta', href='/algorithms/b'" in shown and "+10.0" in shown and "not enough data" in shown
     assert "-0.50x" in shown and "+25.0 pts" in shown

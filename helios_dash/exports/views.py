@@ -3,7 +3,8 @@
 A section name picks what goes in, in the order of SECTIONS: ``kpis`` (key figures
 against the comparison period), ``recent`` (the Overview's 90 days), ``top`` (the
 Overview's top five), ``leaderboard``, ``algorithms``, ``statistics`` (per domain),
-``trends``, ``comparison`` and ``differences`` (Compare); ``metadata`` (filters,
+``trends``, ``comparison`` and ``differences`` (Compare), ``algorithm`` (one algorithm's page:
+``filters.algorithms`` names it); ``metadata`` (filters,
 period, time, link) is always part of a report. A page's export holds the sections
 its screen shows, so that screen, export and API agree section by section.
 """
@@ -14,12 +15,15 @@ from urllib.parse import urljoin
 
 import pandas as pd
 
+from ..errors import BadRequest
+from ..figures.algorithm import algorithm_trend_chart, rank_history_chart
 from ..figures.compare import QUALITY_TITLE, compare_quality_chart, compare_trends_chart
 from ..figures.domains import domain_quality_chart
 from ..figures.leaderboard import leaderboard_chart
 from ..figures.overview import TREND_TITLE, quality_sparkline_chart
 from ..figures.trends import count_trend_chart, quality_trend_chart, speedup_trend_chart
 from ..filters import Filters
+from ..services.algorithm import profile_algorithm
 from ..services.algorithms import describe_algorithms, sort_by_metric
 from ..services.catalog import name_algorithms
 from ..services.compare import compare_algorithms, compare_trends
@@ -27,11 +31,12 @@ from ..services.domains import compare_domains
 from ..services.leaderboard import rank_algorithms, search_board, summarize_leaderboard
 from ..services.overview import compare_months, describe_comparison, recent_quality_trend, top_algorithms
 from ..services.trends import track_performance
+from ..ui.links import algorithm_href
 from ..ui.url import view_search
 from .model import Chart, Column, Report, Table, ViewOptions
 
 SECTIONS = ("kpis", "top", "recent", "leaderboard", "algorithms", "statistics", "trends", "comparison",
-            "differences", "metadata")
+            "differences", "algorithm", "metadata")
 PAGE_REPORTS = {  # page: (the sections its screen shows, report title); a CSV holds the first section
     "overview": (("kpis", "recent", "top", "metadata"), "HELIOS overview"),
     "domains": (("statistics", "metadata"), "HELIOS domain statistics"),
@@ -39,6 +44,7 @@ PAGE_REPORTS = {  # page: (the sections its screen shows, report title); a CSV h
     # The differences are the page's answer: the CSV (one table) holds them, every other format both.
     "compare": (("differences", "comparison", "metadata"), "HELIOS algorithm comparison"),
     "leaderboard": (("leaderboard", "metadata"), "HELIOS leaderboard"),
+    "algorithm": (("algorithm", "metadata"), "HELIOS algorithm"),
 }
 PAGE_PATHS = {"kpis": "/", "recent": "/", "top": "/", "leaderboard": "/leaderboard", "algorithms": "/leaderboard",
               "statistics": "/domains", "trends": "/trends", "comparison": "/compare", "differences": "/compare"}
@@ -126,8 +132,11 @@ def build_report(title: str, filters: Filters, sections: tuple[str, ...], base_u
     options = options or ViewOptions()
     chosen = [name for name in SECTIONS if name in sections and name in SECTION_BUILDERS]
     parts = [SECTION_BUILDERS[name](filters, options) for name in chosen]
-    page = PAGE_PATHS.get(next((s for s in sections if s in PAGE_PATHS), ""), "/")
-    link = urljoin(base_url, page) + view_search(filters, view_extras(options))
+    if "algorithm" in chosen:  # its own page, the id in the path
+        link = urljoin(base_url, algorithm_href(one_algorithm(filters), filters))
+    else:
+        page = PAGE_PATHS.get(next((s for s in sections if s in PAGE_PATHS), ""), "/")
+        link = urljoin(base_url, page) + view_search(filters, view_extras(options))
     generated = datetime.now(filters.zone)
     return Report(
         title=title, filters=filters, generated_at=generated, link=link,
@@ -308,6 +317,72 @@ def name_differences(differences: pd.DataFrame, metrics: pd.DataFrame) -> pd.Dat
                               success_rate_diff_pts=differences["success_rate_diff"] * 100)
 
 
+ALGORITHM_COLUMNS_SHOWN = (
+    Column("name", "Algorithm"), Column("domain", "Domain"), Column("type", "Type"),
+    Column("rank", "Rank in domain", "int"), Column("rank_best", "Best possible rank", "int"),
+    Column("rank_worst", "Worst possible rank", "int"), Column("peers", "Algorithms ranked", "int"),
+    Column("mean_quality", "Mean quality", "float1"), Column("ci_low", "95% CI low", "float1"),
+    Column("ci_high", "95% CI high", "float1"), Column("mean_speedup", "Mean speedup", "speedup"),
+    Column("success_rate", "Success rate", "percent"), Column("tests", "Tests", "int"),
+    Column("validations", "Validations", "int"),
+)
+RANK_HISTORY_COLUMNS = (
+    Column("period_start", "Period start", "date"), Column("validations", "Validations", "int"),
+    Column("mean_quality", "Mean quality", "float1"), Column("ci_low", "95% CI low", "float1"),
+    Column("ci_high", "95% CI high", "float1"), Column("mean_speedup", "Mean speedup", "speedup"),
+    Column("success_rate", "Success rate", "percent"), Column("rank", "Rank in domain", "int"),
+    Column("rank_best", "Best possible rank", "int"), Column("rank_worst", "Worst possible rank", "int"),
+    Column("peers", "Algorithms ranked", "int"), Column("domain_mean_quality", "Domain mean quality", "float1"),
+)
+LATEST_COLUMNS = (
+    Column("created_at", "When", "datetime"), Column("id", "Validation id", "int"),
+    Column("quality", "Quality", "float1"), Column("confidence", "Confidence", "float2"),
+    Column("speedup", "Speedup", "speedup"), Column("tests", "Tests", "int"),
+    Column("validator", "Validator"), Column("hypothesis_id", "Hypothesis"),
+)
+
+
+def one_algorithm(filters: Filters) -> str:
+    """The id of the algorithm an ``algorithm`` report is about; ``BadRequest`` unless there is exactly one."""
+    if len(filters.algorithms) != 1:
+        raise BadRequest("An algorithm report needs exactly one algorithm id in filters.algorithms.",
+                         [{"field": "filters.algorithms", "message": f"{len(filters.algorithms)} given"}])
+    return filters.algorithms[0]
+
+
+def _algorithm(filters: Filters, _options: ViewOptions) -> dict:
+    # As its page shows it: its standing in its domain, its trend and rank per period, its latest validations.
+    algorithm_id = one_algorithm(filters)
+    profile = profile_algorithm(algorithm_id, filters)
+    if profile is None:
+        raise BadRequest(f"No algorithm {algorithm_id!r}.", [{"field": "filters.algorithms", "message": algorithm_id}])
+    about, zone = profile.about, {"granularity": filters.granularity, "tz": filters.tz}
+    standing = pd.DataFrame([{**profile.standing, "peers": profile.peers}] if profile.standing else [],
+                            columns=[c.key for c in ALGORITHM_COLUMNS_SHOWN])
+    summary = describe_standing(profile)
+    return {"tables": [Table("algorithm", about["name"], ALGORITHM_COLUMNS_SHOWN, standing),
+                       Table("rank_history", f"Per {filters.granularity}", RANK_HISTORY_COLUMNS, profile.history),
+                       Table("latest", "Latest validations", LATEST_COLUMNS, profile.latest)],
+            "charts": [Chart(f"Mean quality per {filters.granularity}",
+                             algorithm_trend_chart(profile.history, about["name"], about["domain"], **zone), summary),
+                       Chart(f"Rank in {about['domain']} per {filters.granularity}",
+                             rank_history_chart(profile.history, about["domain"], **zone))],
+            "notes": [summary]}
+
+
+def describe_standing(profile) -> str:
+    """One sentence: the algorithm's mean quality with its interval and its rank range in its domain."""
+    row, about = profile.standing, profile.about
+    if row is None:
+        return f"No validations of {about['name']} in this period."
+    interval = (f" (95% interval {row['ci_low']:.1f} to {row['ci_high']:.1f})" if row.get("ci_low") is not None
+                else " (one validation, no interval)")
+    possible = (f", possibly {int(row['rank_best'])} to {int(row['rank_worst'])}"
+                if row["rank_best"] != row["rank_worst"] else "")
+    return (f"{about['name']}: mean quality {row['mean_quality']:.1f}{interval}; rank {int(row['rank'])}{possible} "
+            f"of {profile.peers} in {about['domain']} over {int(row['validations']):,} validations.")
+
+
 SECTION_BUILDERS = {"kpis": _kpis, "recent": _recent, "top": _top, "leaderboard": _leaderboard,
                     "algorithms": _algorithms, "statistics": _statistics, "trends": _trends,
-                    "comparison": _comparison, "differences": _differences}
+                    "comparison": _comparison, "differences": _differences, "algorithm": _algorithm}

@@ -15,6 +15,7 @@ from ..services.compare import compare_algorithms, compare_trends
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
 from ..ui.graphs import GRAPH_CONFIG
+from ..ui.links import algorithm_link
 from ..ui.url import listed, query_dict, view_search
 
 PAGE = "compare"
@@ -112,8 +113,8 @@ def update_compare(view, _version):
         return nothing_to_compare(PROMPT if not filters.algorithms else error.message)
     return (
         None,
-        metrics_table(comparison.metrics),
-        differences_table(comparison.differences, comparison.metrics),
+        metrics_table(comparison.metrics, filters),
+        differences_table(comparison.differences, comparison.metrics, filters),
         compare_quality_chart(comparison.metrics),
         compare_trends_chart(trends, filters.granularity, filters.tz),
     )
@@ -126,27 +127,28 @@ def nothing_to_compare(message: str) -> tuple:
             empty_figure(QUALITY_TITLE, waiting), empty_figure("Mean quality over time", waiting))
 
 
-def metrics_table(metrics: pd.DataFrame) -> html.Div:
-    """Metrics as rows, one column per algorithm in the chosen order, headed in its chart colour."""
+def metrics_table(metrics: pd.DataFrame, filters: Filters | None = None) -> html.Div:
+    """Metrics as rows, one column per algorithm in the chosen order, headed by its linked name in its colour."""
     swatch = {"display": "inline-block", "width": "0.8em", "height": "0.8em", "borderRadius": "50%",
               "marginRight": "0.35em"}
     header = html.Thead(html.Tr([html.Th("Metric")] + [
-        html.Th([html.Span(style={**swatch, "background": colour(i)}), name])
-        for i, name in enumerate(metrics["name"])]))
+        html.Th([html.Span(style={**swatch, "background": colour(i)}), algorithm_link(algorithm_id, name, filters)])
+        for i, (algorithm_id, name) in enumerate(zip(metrics["algorithm_id"], metrics["name"]))]))
     rows = [html.Tr([html.Th(label, className="fw-normal text-muted")]
                     + [html.Td(show(row)) for row in metrics.itertuples()]) for label, show in METRICS]
     return html.Div([html.H5("Side by side"),
                      dbc.Table([header, html.Tbody(rows)], size="sm", bordered=True, responsive=True)])
 
 
-def differences_table(differences: pd.DataFrame, metrics: pd.DataFrame) -> html.Div:
+def differences_table(differences: pd.DataFrame, metrics: pd.DataFrame, filters: Filters | None = None) -> html.Div:
     """Every pair: A minus B in quality (with its 95% interval and significance), speedup and success rate."""
     names = dict(zip(metrics["algorithm_id"], metrics["name"]))
     header = html.Thead(html.Tr([html.Th(h) for h in [
         "A − B", "Quality difference (95% interval)", "Significant?", "Speedup difference",
         "Success-rate difference"]]))
     rows = [html.Tr([
-        html.Td(f"{names[d.algorithm_a]} − {names[d.algorithm_b]}"),
+        html.Td([algorithm_link(d.algorithm_a, names[d.algorithm_a], filters), " − ",
+                 algorithm_link(d.algorithm_b, names[d.algorithm_b], filters)]),
         html.Td(_quality(d.mean_quality_diff, d.quality_diff_ci_low, d.quality_diff_ci_high, signed=True)),
         html.Td(_significance(d)),
         html.Td(_number(d.mean_speedup_diff, "{:+.2f}x")),

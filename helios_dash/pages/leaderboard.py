@@ -17,7 +17,8 @@ from ..services.leaderboard import format_sort, parse_sort, rank_algorithms, sum
 from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
 from ..ui.graphs import GRAPH_CONFIG
-from ..ui.url import first, query_dict, read_search, read_view, view_search
+from ..ui.links import ALGORITHM_PATH
+from ..ui.url import SHARED_KEYS, first, query_dict, read_search, read_view, view_search
 
 PAGE = "leaderboard"
 dash.register_page(__name__, path="/leaderboard", name="Leaderboard", title="HELIOS Analytics: Leaderboard")
@@ -42,7 +43,8 @@ COLUMNS = [  # field, header, column options
                                "headerTooltip": "Places gained (▲) or lost (▼) against the previous period",
                                "cellClassRules": {"text-success": "params.value > 0",
                                                   "text-danger": "params.value < 0"}, **HIGH_FIRST}),
-    ("name", "Algorithm", {"minWidth": 200, "flex": 2}),
+    ("name", "Algorithm", {"minWidth": 200, "flex": 2, "cellRenderer": "AlgorithmLink",  # to its page
+                           "cellRendererParams": {"path": ALGORITHM_PATH, "sharedKeys": list(SHARED_KEYS)}}),
     ("domain", "Domain", {"minWidth": 120, "flex": 1}),
     ("type", "Type", {**NARROW, "width": 100}),
     ("mean_quality", "Mean quality", {"valueFormatter": {"function": DECIMAL}, **HIGH_FIRST}),

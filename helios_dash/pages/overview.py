@@ -14,6 +14,7 @@ from ..ui import controls, ids
 from ..ui.frame import loading, page_frame
 from ..ui.graphs import GRAPH_CONFIG
 from ..ui.url import query_dict, read_view, view_search
+from ..ui.links import algorithm_link
 
 PAGE = "overview"
 dash.register_page(__name__, path="/", name="Overview", title="HELIOS Analytics: Overview")
@@ -74,7 +75,7 @@ def update_overview(view, _version):
     return (
         kpi_cards(compare_months(filters)),
         quality_sparkline_chart(recent_quality_trend(filters), filters.tz),
-        leaders_table(top_algorithms(filters)),
+        leaders_table(top_algorithms(filters), filters),
     )
 
 
@@ -106,13 +107,13 @@ def describe_change(change: float | None, change_format: str) -> tuple[str, str]
     return text, "text-success" if change > 0 else "text-danger"
 
 
-def leaders_table(board: pd.DataFrame) -> html.Div:
-    """The top of the leaderboard as a compact table."""
+def leaders_table(board: pd.DataFrame, filters: Filters | None = None) -> html.Div:
+    """The top of the leaderboard as a compact table; each name leads to the algorithm's page (with the view)."""
     title = html.H5("Top of the leaderboard", className="mt-2")
     if board.empty:
         return html.Div([title, dbc.Alert("No validations match these filters.", color="info")])
     rows = [html.Tr([
-        html.Td(int(r.rank)), html.Td(r.name), html.Td(r.domain),
+        html.Td(int(r.rank)), html.Td(algorithm_link(r.algorithm_id, r.name, filters)), html.Td(r.domain),
         html.Td(f"{r.mean_quality:.1f}" + (f" ± {(r.ci_high - r.ci_low) / 2:.1f}" if pd.notna(r.ci_high) else "")),
         html.Td(f"{r.mean_speedup:.2f}x"),
     ]) for r in board.itertuples()]

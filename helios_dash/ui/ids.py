@@ -63,3 +63,10 @@ LEADERBOARD_SEARCH = "leaderboard-search"        # the grid's quick filter, URL 
 LEADERBOARD_LAST_30 = "leaderboard-last-30"      # button: set the date range to the last 30 days
 LEADERBOARD_RANGE_BOX = "leaderboard-range-box"
 LEADERBOARD_RANGE_HINT = "leaderboard-range-hint"  # "rank change needs a date range"
+
+# -- algorithm (/algorithms/<id>) ---------------------------------------------------
+ALGORITHM_FIGURES = "algorithm-figures"   # its metrics: quality and interval, rank range, speedup, ...
+ALGORITHM_TREND = "algorithm-trend"
+ALGORITHM_RANKS = "algorithm-ranks"       # rank in its domain per period
+ALGORITHM_LATEST = "algorithm-latest"     # its latest validations
+ALGORITHM_MISSING = "algorithm-missing"   # the "No algorithm X" notice

@@ -1,0 +1,55 @@
+"""One algorithm's page: who it is, its domain's sums per quarter hour, its latest validations."""
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..filters import Filters
+from ..schema import algorithms, domains, validations as v
+from ..store import Store
+from ._buckets import SLOT_SECONDS
+from ._conditions import success_count, validation_conditions
+
+LATEST_COLUMNS = ["id", "created_at", "quality", "confidence", "speedup", "tests", "validator", "hypothesis_id"]
+
+
+def select_algorithm(store: Store, algorithm_id: str) -> pd.DataFrame:
+    """The algorithm's catalog row (id, name, type, domain_id, domain, description): one row, or none if unknown."""
+    stmt = (sa.select(algorithms.c.id, algorithms.c.name, algorithms.c.type, algorithms.c.domain_id,
+                      domains.c.name.label("domain"), algorithms.c.description)
+            .join(domains, domains.c.id == algorithms.c.domain_id)
+            .where(algorithms.c.id == algorithm_id))
+    return store.read(stmt)
+
+
+def select_algorithm_slot_sums(store: Store, filters: Filters) -> pd.DataFrame:
+    """Per algorithm and 15-minute UTC slot: counts and sums, squares of quality included (for intervals).
+
+    The same slots as ``_buckets.select_slot_sums`` (see there why), one series per algorithm.
+    """
+    slot = sa.cast(sa.func.floor(sa.extract("epoch", v.c.created_at) / SLOT_SECONDS), sa.BigInteger)
+    stmt = (
+        sa.select(
+            v.c.algorithm_id, slot.label("slot"),
+            sa.func.count().label("validations"),
+            sa.func.sum(v.c.quality).label("sum_quality"),
+            sa.func.sum(v.c.quality * v.c.quality).label("sum_square_quality"),
+            sa.func.sum(v.c.speedup).label("sum_speedup"),
+            sa.func.sum(v.c.tests).label("tests"),
+            success_count().label("successes"),
+        )
+        .where(*validation_conditions(filters))
+        .group_by(v.c.algorithm_id, slot)
+    )
+    frame = store.read(stmt)
+    frame["slot_start"] = pd.to_datetime(frame.pop("slot") * SLOT_SECONDS, unit="s", utc=True)
+    return frame
+
+
+def select_latest_validations(store: Store, filters: Filters, limit: int) -> pd.DataFrame:
+    """The view's ``limit`` most recent validations, newest first."""
+    stmt = (sa.select(*[v.c[name] for name in LATEST_COLUMNS])
+            .where(*validation_conditions(filters))
+            .order_by(v.c.created_at.desc(), v.c.id.desc())
+            .limit(limit))
+    return store.read(stmt)

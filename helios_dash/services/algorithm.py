@@ -1,0 +1,113 @@
+"""One algorithm's page: its standing in its domain, its trend, its rank over time, its latest validations.
+
+The page, its export and any API twin call ``profile_algorithm``. The domain is the
+algorithm's own and its type is its own, so the view's ``domain`` and ``type`` do not
+apply here (as on Compare); its dates, granularity and timezone do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..extensions import get_store
+from ..filters import Filters
+from ..queries.algorithm import select_algorithm, select_algorithm_slot_sums, select_latest_validations
+from ..queries.algorithms import add_quality_interval
+from ..queries._buckets import local_period_start
+from ..queries.leaderboard import rank
+from .cached import per_data_version
+from .leaderboard import rank_algorithms, rank_ranges
+
+LATEST_ROWS = 20
+SUMS = ["validations", "sum_quality", "sum_square_quality", "sum_speedup", "tests", "successes"]
+HISTORY_COLUMNS = ["period_start", "validations", "mean_quality", "ci_low", "ci_high", "mean_speedup",
+                   "success_rate", "rank", "rank_best", "rank_worst", "peers", "domain_mean_quality"]
+
+
+@dataclass(frozen=True)
+class AlgorithmProfile:
+    """Everything the algorithm page shows."""
+
+    about: dict  # id, name, type, domain_id, domain, description
+    standing: dict | None  # its leaderboard row in its domain (rank, rank_best, ...); None without validations
+    peers: int  # algorithms of its domain with validations in the period
+    history: pd.DataFrame  # one row per period (HISTORY_COLUMNS), periods without its validations left out
+    latest: pd.DataFrame  # its latest validations, newest first
+
+
+def profile_algorithm(algorithm_id: str, filters: Filters) -> AlgorithmProfile | None:
+    """The page of ``algorithm_id`` for the view's period; None if there is no such algorithm."""
+    about = find_algorithm(algorithm_id)
+    if about is None:
+        return None
+    standing, peers = rank_in_domain(about, filters)
+    history = track_rank(about["id"], about["domain_id"], filters)
+    return AlgorithmProfile(about, standing, peers, history, latest_validations(about["id"], filters))
+
+
+@per_data_version
+def find_algorithm(algorithm_id: str) -> dict | None:
+    """The algorithm's catalog entry, or None if the id is unknown."""
+    found = select_algorithm(get_store(), algorithm_id)
+    if found.empty:
+        return None
+    return {key: (None if pd.isna(value) else value) for key, value in found.iloc[0].items()}
+
+
+def domain_view(domain_id: str, filters: Filters) -> Filters:
+    """The view an algorithm is ranked in: its domain, every type, the view's dates, granularity and zone."""
+    return filters.replace(domains=(domain_id,), types=(), algorithms=(), sort=None)
+
+
+def rank_in_domain(about: dict, filters: Filters) -> tuple[dict | None, int]:
+    """The algorithm's row of its domain's leaderboard (None if it has no validations then), and the board's size."""
+    board = rank_algorithms(domain_view(about["domain_id"], filters))
+    mine = board[board["algorithm_id"] == about["id"]]
+    if mine.empty:
+        return None, len(board)
+    row = mine.iloc[0]
+    return {key: (None if pd.isna(value) else value) for key, value in row.items()}, len(board)
+
+
+@per_data_version
+def track_rank(algorithm_id: str, domain_id: str, filters: Filters) -> pd.DataFrame:
+    """Per period of ``filters.granularity`` (local to ``filters.tz``): the algorithm's means, interval and rank.
+
+    Each period ranks its domain's algorithms as the leaderboard does (mean quality,
+    then speedup, then tests), with the rank range of the leaderboard; ``peers`` is how
+    many were ranked, ``domain_mean_quality`` the mean over all of their validations.
+    """
+    slots = select_algorithm_slot_sums(get_store(), domain_view(domain_id, filters))
+    if slots.empty:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    slots["period_start"] = local_period_start(slots["slot_start"], filters.tz, filters.granularity)
+    sums = slots.groupby(["period_start", "algorithm_id"], as_index=False)[SUMS].sum()
+    periods = [_rank_period(part, algorithm_id) for _, part in sums.groupby("period_start", sort=True)]
+    kept = [p for p in periods if p is not None]
+    return pd.concat(kept, ignore_index=True)[HISTORY_COLUMNS] if kept else pd.DataFrame(columns=HISTORY_COLUMNS)
+
+
+def _rank_period(sums: pd.DataFrame, algorithm_id: str) -> pd.DataFrame | None:
+    """One period's board of the domain, reduced to the algorithm's row (None if it has none)."""
+    if algorithm_id not in set(sums["algorithm_id"]):
+        return None
+    n = sums["validations"].astype("float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        variance = (sums["sum_square_quality"] - sums["sum_quality"] ** 2 / n) / (n - 1)
+    metrics = sums.assign(mean_quality=sums["sum_quality"] / n, mean_speedup=sums["sum_speedup"] / n,
+                          std_quality=np.sqrt(variance.clip(lower=0)).where(n >= 2))
+    board = add_quality_interval(rank(metrics))
+    best, worst = rank_ranges(board["ci_low"], board["ci_high"])
+    board["rank_best"], board["rank_worst"] = best, worst
+    board["peers"] = len(board)
+    board["domain_mean_quality"] = sums["sum_quality"].sum() / sums["validations"].sum()
+    return board[board["algorithm_id"] == algorithm_id]
+
+
+@per_data_version
+def latest_validations(algorithm_id: str, filters: Filters, limit: int = LATEST_ROWS) -> pd.DataFrame:
+    """The algorithm's ``limit`` most recent validations in the view's period, newest first."""
+    return select_latest_validations(get_store(), filters.replace(domains=(), types=(), algorithms=(algorithm_id,),
+                                                                 sort=None), limit)

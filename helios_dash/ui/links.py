@@ -1,0 +1,23 @@
+"""Links to an algorithm's page (/algorithms/<id>) that keep the view's shared filters."""
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from dash import dcc
+
+from ..filters import Filters
+from .url import SHARED_KEYS
+
+ALGORITHM_PATH = "/algorithms/"
+
+
+def algorithm_href(algorithm_id: str, filters: Filters | None = None) -> str:
+    """``/algorithms/<id>?start=...``: relative, with the filters every page shares (domain, type, dates, tz)."""
+    shared = [(key, value) for key, value in (filters or Filters()).to_query() if key in SHARED_KEYS]
+    search = "?" + urlencode(shared, safe=",:/") if shared else ""  # as ui.url.view_search writes it
+    return ALGORITHM_PATH + quote(str(algorithm_id), safe="") + search
+
+
+def algorithm_link(algorithm_id: str, name: str, filters: Filters | None = None, **props) -> dcc.Link:
+    """The algorithm's name, leading to its page (without reloading the dashboard)."""
+    return dcc.Link(name, href=algorithm_href(algorithm_id, filters), **props)
