@@ -221,3 +221,26 @@ def _text(data: dict) -> str:
     import base64
 
     return base64.b64decode(data["content"]).decode() if data.get("base64") else data["content"]
+
+
+def test_rank_periods_on_hand_made_rows_with_a_single_validation():
+    from helios_dash.services.algorithm import rank_periods
+
+    rows = pd.DataFrame([  # week, algorithm, quality, speedup, tests; "c" has one validation in week 2
+        (1, "a", 90, 1.0, 1), (1, "a", 80, 1.0, 1), (1, "b", 70, 1.0, 1), (1, "b", 72, 1.0, 1),
+        (1, "c", 50, 1.0, 1), (1, "c", 51, 1.0, 1), (2, "a", 60, 1.0, 1), (2, "a", 62, 1.0, 1),
+        (2, "b", 90, 2.0, 1), (2, "b", 91, 2.0, 1), (2, "c", 75, 1.0, 1),
+    ], columns=["week", "algorithm_id", "quality", "speedup", "tests"])
+    sums = rows.assign(period_start=rows["week"], validations=1, sum_quality=rows["quality"],
+                       sum_square_quality=rows["quality"] ** 2, sum_speedup=rows["speedup"],
+                       successes=(rows["quality"] > 70).astype(int)).groupby(
+        ["period_start", "algorithm_id"], as_index=False)[
+        ["validations", "sum_quality", "sum_square_quality", "sum_speedup", "tests", "successes"]].sum()
+    for algorithm in ("a", "b", "c"):
+        history = rank_periods(sums, algorithm)
+        for week, part in rows.groupby("week"):
+            expected = plain_board(part).set_index("algorithm_id").loc[algorithm]
+            got = history.set_index("period_start").loc[week]
+            assert [int(got[k]) for k in ("rank", "rank_best", "rank_worst", "peers")] == [
+                int(expected["rank"]), int(expected["rank_best"]), int(expected["rank_worst"]), 3], (algorithm, week)
+    assert rank_periods(sums, "nobody").empty

@@ -16,9 +16,9 @@ from ..filters import Filters
 from ..queries.algorithm import select_algorithm, select_algorithm_slot_sums, select_latest_validations
 from ..queries.algorithms import add_quality_interval
 from ..queries._buckets import local_period_start
-from ..queries.leaderboard import rank
+from ..queries.leaderboard import RANK_ORDER
 from .cached import per_data_version
-from .leaderboard import rank_algorithms, rank_ranges
+from .leaderboard import rank_algorithms
 
 LATEST_ROWS = 20
 SUMS = ["validations", "sum_quality", "sum_square_quality", "sum_speedup", "tests", "successes"]
@@ -84,26 +84,40 @@ def track_rank(algorithm_id: str, domain_id: str, filters: Filters) -> pd.DataFr
         return pd.DataFrame(columns=HISTORY_COLUMNS)
     slots["period_start"] = local_period_start(slots["slot_start"], filters.tz, filters.granularity)
     sums = slots.groupby(["period_start", "algorithm_id"], as_index=False)[SUMS].sum()
-    periods = [_rank_period(part, algorithm_id) for _, part in sums.groupby("period_start", sort=True)]
-    kept = [p for p in periods if p is not None]
-    return pd.concat(kept, ignore_index=True)[HISTORY_COLUMNS] if kept else pd.DataFrame(columns=HISTORY_COLUMNS)
+    return rank_periods(sums, algorithm_id)
 
 
-def _rank_period(sums: pd.DataFrame, algorithm_id: str) -> pd.DataFrame | None:
-    """One period's board of the domain, reduced to the algorithm's row (None if it has none)."""
-    if algorithm_id not in set(sums["algorithm_id"]):
-        return None
+def rank_periods(sums: pd.DataFrame, algorithm_id: str) -> pd.DataFrame:
+    """Every period's board at once (one row per period and algorithm), reduced to the algorithm's rows.
+
+    Vectorized across periods: a loop of one small board per period cost about 75 ms
+    each (pandas overhead), 4 s for a year of weeks.
+    """
     n = sums["validations"].astype("float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         variance = (sums["sum_square_quality"] - sums["sum_quality"] ** 2 / n) / (n - 1)
-    metrics = sums.assign(mean_quality=sums["sum_quality"] / n, mean_speedup=sums["sum_speedup"] / n,
-                          std_quality=np.sqrt(variance.clip(lower=0)).where(n >= 2))
-    board = add_quality_interval(rank(metrics))
-    best, worst = rank_ranges(board["ci_low"], board["ci_high"])
-    board["rank_best"], board["rank_worst"] = best, worst
-    board["peers"] = len(board)
-    board["domain_mean_quality"] = sums["sum_quality"].sum() / sums["validations"].sum()
-    return board[board["algorithm_id"] == algorithm_id]
+    board = add_quality_interval(sums.assign(
+        mean_quality=sums["sum_quality"] / n, mean_speedup=sums["sum_speedup"] / n,
+        std_quality=np.sqrt(variance.clip(lower=0)).where(n >= 2)))
+    columns, ascending = zip(*RANK_ORDER)
+    board = board.sort_values(["period_start", *columns], ascending=[True, *ascending], ignore_index=True)
+    period = board.groupby("period_start", sort=False)
+    board["rank"] = period.cumcount() + 1
+    board["peers"] = period["algorithm_id"].transform("size")
+    board["domain_mean_quality"] = period["sum_quality"].transform("sum") / period["validations"].transform("sum")
+    mine = board[board["algorithm_id"] == algorithm_id]
+    if mine.empty:
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+    # Rank range as services.leaderboard.rank_ranges, within each period: a missing interval is unbounded.
+    low, high = board["ci_low"].fillna(-np.inf), board["ci_high"].fillna(np.inf)
+    own = mine.set_index("period_start")
+    own_low = board["period_start"].map(own["ci_low"].fillna(-np.inf))
+    own_high = board["period_start"].map(own["ci_high"].fillna(np.inf))
+    above = (low > own_high).groupby(board["period_start"]).sum()  # NaN (period without it) compares False
+    not_below = (~(high < own_low) & own_low.notna()).groupby(board["period_start"]).sum()
+    mine = mine.assign(rank_best=1 + mine["period_start"].map(above).astype("int64"),
+                       rank_worst=mine["period_start"].map(not_below).astype("int64"))
+    return mine[HISTORY_COLUMNS].reset_index(drop=True)
 
 
 @per_data_version
