@@ -244,3 +244,28 @@ def test_rank_periods_on_hand_made_rows_with_a_single_validation():
             assert [int(got[k]) for k in ("rank", "rank_best", "rank_worst", "peers")] == [
                 int(expected["rank"]), int(expected["rank_best"]), int(expected["rank_worst"]), 3], (algorithm, week)
     assert rank_periods(sums, "nobody").empty
+
+
+def test_pdf_lists_each_named_algorithm_with_a_link_to_its_page():
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from helios_dash.exports.model import Column, Report, Table
+    from helios_dash.exports.pdf import algorithm_links, to_pdf
+
+    filters = Filters(domains=("quantum",), start=date(2026, 1, 1), end=date(2026, 1, 31), sort="tests:desc")
+    board = Table("leaderboard", "Leaderboard", (Column("name", "Algorithm"),), pd.DataFrame(
+        {"algorithm_id": ["qaoa", "vqe", "qaoa"], "name": ["Adaptive QAOA", "Warm VQE", "Adaptive QAOA"]}))
+    pairs = Table("differences", "Differences", (Column("name_a", "A"), Column("name_b", "B")), pd.DataFrame(
+        {"algorithm_a": ["qaoa"], "name_a": ["Adaptive QAOA"], "algorithm_b": ["grover"], "name_b": ["Grover"]}))
+    report = Report(title="t", filters=filters, generated_at=pd.Timestamp("2026-02-01", tz="UTC").to_pydatetime(),
+                    link="http://127.0.0.1:8050/leaderboard?domain=quantum", tables=(board, pairs))
+    query = "?domain=quantum&start=2026-01-01&end=2026-01-31"
+    expected = [(name, f"http://127.0.0.1:8050/algorithms/{id_}{query}")
+                for id_, name in (("qaoa", "Adaptive QAOA"), ("vqe", "Warm VQE"), ("grover", "Grover"))]
+    assert algorithm_links(report) == expected
+    reader = PdfReader(BytesIO(to_pdf(report)))
+    uris = {a.get_object()["/A"]["/URI"] for page in reader.pages for a in page.get("/Annots", [])}
+    assert {url for _, url in expected} <= uris
+    assert "Algorithm pages" in "".join(page.extract_text() for page in reader.pages)

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from io import BytesIO
+from urllib.parse import urljoin
+
+import pandas as pd
 
 import plotly.graph_objects as go
 from fpdf import FPDF
@@ -9,7 +12,8 @@ from fpdf.enums import XPos, YPos
 
 from .charts import render_chart
 from .model import Chart, Report
-from .pdf_layout import FONT, GREY, ReportPDF, field, fit_text, heading, paragraph
+from ..ui.links import algorithm_href
+from .pdf_layout import FONT, GREY, LINK_BLUE, ReportPDF, field, fit_text, heading, paragraph
 from .pdf_table import write_table
 
 CHART_PIXELS = 900  # layout width the charts are drawn at: the dashboard's own proportions
@@ -41,7 +45,44 @@ def to_pdf(report: Report) -> bytes:
         write_table(pdf, table, report.filters.zone)
     if not (report.tables or report.charts or report.kpis):
         paragraph(pdf, NO_DATA)
+    _write_algorithm_links(pdf, algorithm_links(report))
     return bytes(pdf.output())
+
+
+LINKED_COLUMNS = (("algorithm_id", "name"), ("algorithm_a", "name_a"), ("algorithm_b", "name_b"))  # id, name
+MAX_LINKS = 300  # a leaderboard of every algorithm fits; beyond, the dashboard's search does better
+
+
+def algorithm_links(report: Report) -> list[tuple[str, str]]:
+    """Each algorithm the report's tables name, once, in order, with the address of its page.
+
+    The address keeps the report's shared filters (domain, type, dates, timezone), as the
+    dashboard's own links do (``ui.links.algorithm_href``), on the host of the report's link.
+    """
+    named: dict[str, str] = {}
+    for table in report.tables:
+        for id_key, name_key in LINKED_COLUMNS:
+            if id_key in table.frame and name_key in table.frame:
+                for algorithm_id, name in zip(table.frame[id_key], table.frame[name_key]):
+                    if pd.notna(algorithm_id) and pd.notna(name):
+                        named.setdefault(str(algorithm_id), str(name))
+    return [(name, urljoin(report.link, algorithm_href(algorithm_id, report.filters)))
+            for algorithm_id, name in list(named.items())[:MAX_LINKS]]
+
+
+def _write_algorithm_links(pdf: FPDF, links: list[tuple[str, str]]) -> None:
+    if not links:
+        return
+    if pdf.will_page_break(30):
+        pdf.add_page(orientation="P")
+    heading(pdf, "Algorithm pages")
+    paragraph(pdf, "Each algorithm named above, with its page in the dashboard (same filters):", size=9, colour=GREY)
+    for name, url in links:
+        pdf.set_font(FONT, "U", 8.5)
+        pdf.set_text_color(*LINK_BLUE)
+        pdf.multi_cell(0, 4.5, f"{name}: {url}", link=url, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0)
+    pdf.set_font(FONT, size=10)
 
 
 def _write_cover(pdf: FPDF, report: Report) -> None:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from dash import dcc
-
 from ..filters import Filters
 from .url import SHARED_KEYS
 
@@ -18,6 +16,8 @@ def algorithm_href(algorithm_id: str, filters: Filters | None = None) -> str:
     return ALGORITHM_PATH + quote(str(algorithm_id), safe="") + search
 
 
-def algorithm_link(algorithm_id: str, name: str, filters: Filters | None = None, **props) -> dcc.Link:
-    """The algorithm's name, leading to its page (without reloading the dashboard)."""
+def algorithm_link(algorithm_id: str, name: str, filters: Filters | None = None, **props):
+    """The algorithm's name as a ``dcc.Link`` to its page (no reload of the dashboard)."""
+    from dash import dcc  # here: exports build links too (algorithm_href) and never need Dash
+
     return dcc.Link(name, href=algorithm_href(algorithm_id, filters), **props)
