@@ -9,22 +9,28 @@ PALETTE = ["#0d6efd", "#d63384", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#d
 NO_DATA = "No validations match these filters."
 # Toolbar buttons that upload a chart's data to Plotly's cloud: plotly.js 4's name, then 2.x's.
 CLOUD_BUTTONS = ("sendChartToCloud", "sendDataToCloud", "editInChartStudio")
+# The mode bar takes the top 26-30 px at the right; on a phone it spans the width. The title
+# starts below that row, so the two never overlap at any width, and the plot starts below both.
+TITLE_TOP, MARGIN_TOP = 32, 84
+LEGEND_ROOM = 84  # below the plot: tick labels, the x-axis title, then a legend row at the bottom
 
 
 def base_figure(title: str, x_title: str, y_title: str, height: int = 360) -> go.Figure:
     """An empty figure in the dashboard's look, with its title and axis labels."""
     figure = go.Figure()
     figure.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
+        title={"text": title, "x": 0.01, "xanchor": "left", "yref": "container", "y": 1, "yanchor": "top",
+               "pad": {"t": TITLE_TOP}, "automargin": True},  # pushes a margin a figure set too small
         template="plotly_white", colorway=PALETTE, font={"family": FONT, "size": 12},
-        height=height, margin={"l": 60, "r": 20, "t": 50, "b": 50},
+        height=height, margin={"l": 60, "r": 20, "t": MARGIN_TOP, "b": LEGEND_ROOM},
         # Below the x-axis title, measured from the container so it never overlaps on short plots.
         legend={"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0, "xanchor": "left"},
         hovermode="closest",
         modebar={"remove": CLOUD_BUTTONS},  # research data stays here, even where a Graph forgot its config
     )
-    figure.update_xaxes(title_text=x_title)
-    figure.update_yaxes(title_text=y_title)
+    # automargin: long tick labels push the margin instead of clipping the axis titles
+    figure.update_xaxes(title_text=x_title, automargin=True)
+    figure.update_yaxes(title_text=y_title, automargin=True)
     return figure
 
 

@@ -8,7 +8,7 @@ from ..services.leaderboard import add_rank_ranges
 from .common import PALETTE, base_figure, empty_figure
 
 TOP = 25
-ROW_HEIGHT = 24  # pixels per algorithm, so 25 names stay readable
+ROW_HEIGHT = 36  # pixels per algorithm: its name on a line of its own, then its interval
 NAME = "Mean quality, 95% interval"
 BREAK_NAME = "Tier break: no interval overlaps across the line"
 BREAK_LINE = {"color": PALETTE[8], "width": 1, "dash": "dash"}
@@ -24,21 +24,32 @@ def leaderboard_chart(board: pd.DataFrame, top: int = TOP) -> go.Figure:
     every interval above it lies entirely above every interval below. Within a
     tier the hover's rank range says how far each algorithm's place may move.
     """
-    title = f"Mean quality with 95% interval, top {top} by rank"
+    title = f"Mean quality with 95% interval, top {top}"
     if board.empty:
         return empty_figure(title)
     if "rank_best" not in board:
         board = add_rank_ranges(board)
     shown = board.sort_values("rank").head(top)
     shown = shown.assign(label="#" + shown["rank"].astype(str) + " " + shown["name"])
-    figure = base_figure(title, "Mean quality (score 0-100)", "Algorithm, by rank",
-                         height=120 + ROW_HEIGHT * len(shown))
+    figure = base_figure(title, "Mean quality (score 0-100)", "", height=170 + ROW_HEIGHT * len(shown))
     figure.add_trace(_interval_dots(shown))
     _draw_tier_breaks(figure, shown["tier"].tolist())
+    _name_rows(figure, list(shown["label"]))
     figure.update_yaxes(categoryorder="array", categoryarray=list(shown["label"]), autorange="reversed",
-                        automargin=True)
-    figure.update_layout(legend={"orientation": "h", "yref": "paper", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"})
+                        showticklabels=False)
+    figure.update_layout(margin_l=10)
     return figure
+
+
+def _name_rows(figure: go.Figure, labels: list[str]) -> None:
+    """Each name above its row, left-aligned across the plot, instead of tick labels beside it.
+
+    Tick labels took three quarters of a phone's width; above the rows the data keeps the
+    whole width at every screen size, and the hover still names the algorithm in full.
+    """
+    for label in labels:
+        figure.add_annotation(text=label, xref="paper", x=0, xanchor="left", yref="y", y=label, yanchor="bottom",
+                              yshift=3, showarrow=False, align="left", font={"size": 11})
 
 
 def rank_range_text(rank: int, best: int, worst: int) -> str:

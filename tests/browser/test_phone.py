@@ -65,3 +65,55 @@ def test_hel122_on_a_wide_screen_the_filters_show_without_a_button(dash_duo, das
     assert dash_duo.find_element("#trends-domain").is_displayed()
     assert not dash_duo.find_element(TOGGLE).is_displayed()
     assert dash_duo.get_logs() == []
+
+
+LAYOUT_BOXES = """
+const chart = document.querySelector(arguments[0]);
+const rect = (selector) => {
+    const element = chart.querySelector(selector);
+    if (!element) { return null; }
+    const r = element.getBoundingClientRect();
+    return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+};
+return {paper: rect(".main-svg"), plot: rect(".nsewdrag"), title: rect(".gtitle"), modebar: rect(".modebar"),
+        legend: rect(".legend"), xtitle: rect(".xtitle"), ytitle: rect(".ytitle")};
+"""
+
+
+def overlap(one: dict | None, other: dict | None) -> bool:
+    if not one or not other:
+        return False
+    return one["left"] < other["right"] and other["left"] < one["right"] and \
+        one["top"] < other["bottom"] and other["top"] < one["bottom"]
+
+
+def inside(part: dict | None, whole: dict) -> bool:
+    return part is None or (part["left"] >= whole["left"] - 1 and part["right"] <= whole["right"] + 1
+                            and part["top"] >= whole["top"] - 1 and part["bottom"] <= whole["bottom"] + 1)
+
+
+@pytest.mark.parametrize("path", FIRST_CHART)
+def test_hel140_on_a_phone_title_toolbar_and_legend_do_not_overlap_and_axis_titles_show(dash_duo, dash_app, path):
+    open_on_phone(dash_duo, dash_app, path)
+    chart = FIRST_CHART[path]
+    wait_for_chart(dash_duo, chart)
+    dash_duo.wait_for_element(f"#{chart} .gtitle", timeout=15)
+    dash_duo.wait_for_element(f"#{chart} .xtick", timeout=15)  # drawn with its data
+    boxes = dash_duo.driver.execute_script(LAYOUT_BOXES, f"#{chart}")
+    assert not overlap(boxes["title"], boxes["modebar"]), boxes
+    assert not overlap(boxes["title"], boxes["legend"]), boxes
+    assert not overlap(boxes["legend"], boxes["xtitle"]), boxes
+    for part in ("title", "xtitle", "ytitle", "legend"):
+        assert inside(boxes[part], boxes["paper"]), (part, boxes)
+    assert dash_duo.get_logs() == []
+
+
+def test_hel130_on_a_phone_the_leaderboard_gives_its_width_to_the_data(dash_duo, dash_app):
+    open_on_phone(dash_duo, dash_app, "/leaderboard")
+    wait_for_chart(dash_duo, "leaderboard-chart")
+    dash_duo.wait_for_element("#leaderboard-chart .xtick", timeout=15)
+    boxes = dash_duo.driver.execute_script(LAYOUT_BOXES, "#leaderboard-chart")
+    share = (boxes["plot"]["right"] - boxes["plot"]["left"]) / (boxes["paper"]["right"] - boxes["paper"]["left"])
+    assert share > 0.8, boxes  # the names sat beside the rows and took three quarters of the width
+    dash_duo.wait_for_contains_text("#leaderboard-chart .annotation", "#1 ", timeout=5)  # names above the rows
+    assert dash_duo.get_logs() == []
