@@ -15,6 +15,14 @@ from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo, available_timezones
 
 ALGORITHM_TYPES = ("novel", "baseline", "improved", "hybrid")
+
+
+def type_label(value):
+    """How an algorithm type is shown to people ("Hybrid"); URLs, filters and the data API keep the value ("hybrid")."""
+    return value.capitalize() if isinstance(value, str) else value
+
+
+TYPE_LABELS = {value: type_label(value) for value in ALGORITHM_TYPES}  # for the grid's formatter (JavaScript)
 GRANULARITIES = ("day", "week", "month")
 DEFAULT_GRANULARITY = "week"
 DEFAULT_TZ = "UTC"

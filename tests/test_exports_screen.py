@@ -159,6 +159,7 @@ def compare_view(store) -> dict:
 
 PAGES = [  # page, view (a parsed query string), API filters and options of the same view
     ("overview", {"domain": ["quantum"]}, {"domain": "quantum"}, {}),
+    ("overview", {"period": ["7d"]}, "last 7 days", {}),  # the API twin names the same days as start and end
     ("domains", {"type": ["novel"]}, {"type": "novel"}, {}),
     ("trends", {"granularity": ["month"], "split": ["domain"], "rolling": ["3"]}, {"granularity": "month"},
      {"split": "domain", "rolling": 3}),
@@ -173,6 +174,12 @@ def test_screen_download_and_api_agree_section_by_section(dash_app, settled, pag
     if page == "compare":
         view = compare_view(settled)
         filters = {"algorithms": view["algorithms"][0]}
+    if filters == "last 7 days":
+        from helios_dash.filters import Filters
+        from helios_dash.services.overview import read_period
+
+        days = read_period(view, Filters())[1]
+        filters = {"start": days.start.isoformat(), "end": days.end.isoformat()}
     screen = globals()[f"{page}_screen"](view)
     data = download_json(dash_app, page, view)
     exported = trends_export(data, bool(options)) if page == "trends" else globals()[f"{page}_export"](data)

@@ -22,14 +22,15 @@ from ..figures.domains import domain_quality_chart
 from ..figures.leaderboard import leaderboard_chart
 from ..figures.overview import TREND_TITLE, quality_sparkline_chart
 from ..figures.trends import count_trend_chart, quality_trend_chart, speedup_trend_chart
-from ..filters import Filters
+from ..filters import Filters, type_label
 from ..services.algorithm import profile_algorithm
 from ..services.algorithms import describe_algorithms, sort_by_metric
 from ..services.catalog import name_algorithms
 from ..services.compare import compare_algorithms, compare_trends
 from ..services.domains import compare_domains
 from ..services.leaderboard import rank_algorithms, search_board, summarize_leaderboard
-from ..services.overview import compare_months, describe_comparison, recent_quality_trend, top_algorithms
+from ..services.overview import (compare_months, describe_comparison, recent_quality_trend, significant_changes,
+                                 top_algorithms)
 from ..services.trends import track_performance
 from ..ui.links import algorithm_href
 from ..ui.url import view_search
@@ -189,7 +190,17 @@ def _kpis(filters: Filters, _options: ViewOptions) -> dict:
     cards = [(label, "no data" if pd.isna(now.get(field)) else KPI_CARDS[field].format(now[field]))
              for field, label, _unit, _scale in KPI_ROWS]
     return {"tables": [Table("key_figures", "Key figures", KPI_COLUMNS, frame)], "kpis": cards,
-            "notes": [f"Key figures: {describe_comparison(months)}."]}
+            "notes": [f"Key figures: {describe_comparison(months)}.", describe_significance(months)]}
+
+
+def describe_significance(months: pd.DataFrame) -> str:
+    """Which changes are significant at 95%, by the rules the Overview colours them with."""
+    verdicts = significant_changes(months)
+    said = {True: "significant", False: "not significant", None: "not tested (too little data)"}
+    parts = [f"{label.lower()} {said[verdicts[field]]}" for field, label, _unit, _scale in KPI_ROWS
+             if field != "best_speedup"]
+    return ("Changes at the 95% level (Welch t-test for mean quality, two-proportion test for the success rate, "
+            "exact test of validations per elapsed hour): " + "; ".join(parts) + ".")
 
 
 def _scaled(value, scale: int) -> float | None:
@@ -225,14 +236,19 @@ def _leaderboard(filters: Filters, options: ViewOptions) -> dict:
         table = sort_by_metric(table, options.sort_by, options.descending)
     summary = summarize_leaderboard(board)
     search = options.search
-    return {"tables": [Table("leaderboard", "Leaderboard", LEADERBOARD_COLUMNS, table)],
+    return {"tables": [Table("leaderboard", "Leaderboard", LEADERBOARD_COLUMNS, shown_types(table))],
             "charts": [Chart("Mean quality with 95% interval", leaderboard_chart(board.sort_values("rank")), summary)],
             "notes": [summary] + ([f"Table rows matching the search {search!r}."] if search else [])}
 
 
+def shown_types(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with its algorithm types as people read them ("Hybrid", see ``filters.type_label``)."""
+    return frame.assign(type=frame["type"].map(type_label)) if "type" in frame else frame
+
+
 def _algorithms(filters: Filters, options: ViewOptions) -> dict:
     frame = describe_algorithms(filters, options.sort_by or "quality", options.descending)
-    return {"tables": [Table("algorithms", "Algorithms", ALGORITHM_COLUMNS, frame)]}
+    return {"tables": [Table("algorithms", "Algorithms", ALGORITHM_COLUMNS, shown_types(frame))]}
 
 
 def _statistics(filters: Filters, _options: ViewOptions) -> dict:
@@ -284,7 +300,7 @@ def describe_trends(trends: pd.DataFrame, filters: Filters, options: ViewOptions
 def _comparison(filters: Filters, _options: ViewOptions) -> dict:
     metrics = compare_algorithms(filters).metrics
     chart = compare_trends_chart(compare_trends(filters), filters.granularity, filters.tz)
-    return {"tables": [Table("comparison", "Side by side", COMPARISON_COLUMNS, metrics)],
+    return {"tables": [Table("comparison", "Side by side", COMPARISON_COLUMNS, shown_types(metrics))],
             "charts": [Chart(QUALITY_TITLE, compare_quality_chart(metrics), describe_intervals(metrics)),
                        Chart(f"Mean quality per {filters.granularity}", chart)]}
 

@@ -14,6 +14,7 @@ from ..exports.views import PAGE_REPORTS
 from ..jobs import heavy_gate
 from ..jobs.exports import export_bounded
 from ..filters import Filters
+from ..services.overview import read_period
 from ..ui import ids
 from ..ui.url import read_search
 
@@ -26,6 +27,8 @@ def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
     if fmt == "csv":
         sections = sections[:1]
     filters, _ = Filters.from_query(view or {})
+    if page == "overview":  # its period (``period=7d``) sets the dates, as on screen
+        filters = read_period(view or {}, filters)[1]
     search = read_search(view or {})[0] or None  # the Leaderboard's quick search narrows its download too
     split, rolling = parse_view_options(view or {})  # Trends: the series and rolling mean on screen
     request = ExportRequest(fmt, sections, filters, search=search, split=split, rolling=rolling)

@@ -1,6 +1,7 @@
 """Leaderboard (/leaderboard): who leads, by how much, and where the ranks are statistical ties."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 import dash
@@ -11,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 from ..errors import BadRequest
 from ..figures.leaderboard import leaderboard_chart
-from ..filters import MAX_TEXT_LENGTH, Filters, zone_info
+from ..filters import MAX_TEXT_LENGTH, TYPE_LABELS, Filters, zone_info
 from ..services.catalog import domain_options
 from ..services.leaderboard import format_sort, parse_sort, rank_algorithms, summarize_leaderboard
 from ..ui import controls, ids
@@ -46,7 +47,8 @@ COLUMNS = [  # field, header, column options
     ("name", "Algorithm", {"minWidth": 200, "flex": 2, "cellRenderer": "AlgorithmLink",  # to its page
                            "cellRendererParams": {"path": ALGORITHM_PATH, "sharedKeys": list(SHARED_KEYS)}}),
     ("domain", "Domain", {"minWidth": 120, "flex": 1}),
-    ("type", "Type", {**NARROW, "width": 100}),
+    ("type", "Type", {**NARROW, "width": 100,  # "Hybrid", as filters.type_label shows it; the value stays "hybrid"
+                      "valueFormatter": {"function": f"({json.dumps(TYPE_LABELS)})[params.value] || params.value"}}),
     ("mean_quality", "Mean quality", {"valueFormatter": {"function": DECIMAL}, **HIGH_FIRST}),
     ("ci_low", "95% interval", {"valueFormatter": {"function": INTERVAL}, "minWidth": 120, **HIGH_FIRST}),
     ("mean_speedup", "Speedup", {"valueFormatter": {"function": SPEEDUP}, **HIGH_FIRST}),
