@@ -35,7 +35,7 @@ def test_hel960_a_leaderboard_name_opens_the_algorithm_page_with_its_numbers(das
 
     assert urlparse(dash_duo.driver.current_url).path == f"/algorithms/{leader['algorithm_id']}"
     assert current_query(dash_duo) == {"domain": ["quantum"], "tz": ["Europe/Paris"]}  # the view travels along
-    dash_duo.wait_for_contains_text("h1", name, timeout=5)
+    dash_duo.wait_for_contains_text("#_pages_content", name, timeout=5)  # the page is titled by its name
     figures = dash_duo.find_element("#algorithm-figures").text
     assert f"95% interval {leader['ci_low']:.1f}–{leader['ci_high']:.1f}" in figures
     assert (f"{rank}" if best == worst else f"{rank} ({best}-{worst})") in figures
