@@ -25,7 +25,7 @@ return {
     theme: document.documentElement.getAttribute("data-bs-theme"),
 };
 """
-TICK_COLOUR = "return getComputedStyle(document.querySelector('#leaderboard-chart .ytick text')).fill;"
+TICK_COLOUR = "return getComputedStyle(document.querySelector('#leaderboard-chart .xtick text')).fill;"
 
 
 def luminance(css_colour: str) -> float:
@@ -53,7 +53,7 @@ def open_leaderboard(dash_duo, dash_app, scheme: str) -> None:
 def wait_until_drawn(dash_duo) -> None:
     wait_for_chart(dash_duo, CHART)
     dash_duo.wait_for_element(FIRST_NAME, timeout=15)
-    dash_duo.wait_for_element(f"#{CHART} .ytick text", timeout=15)
+    dash_duo.wait_for_element(f"#{CHART} .xtick text", timeout=15)
 
 
 def backgrounds(dash_duo) -> dict:
