@@ -36,6 +36,7 @@ def build_app(settings: Settings) -> dash.Dash:
         # Controls push the URL without the router; back/forward ask it to render (assets/helios.js).
         routing_callback_inputs={"_route": dash.Input(ids.ROUTE_NONCE, "data")},
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # screen readers pick the voice
     server = app.server
     server.config.update(SECRET_KEY=settings.secret_key, COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6,
                          MAX_CONTENT_LENGTH=settings.max_body_bytes,  # larger bodies get a 413 unread

@@ -58,7 +58,7 @@ def test_hel801_typed_start_commits_when_the_mouse_moves_to_end(dash_duo, dash_a
     assert expected > 0  # else an empty chart would pass
     until(lambda: sum(chart_traces(dash_duo, "trends-count")[0]["y"]) == expected, timeout=10,
           msg="the count chart does not cover exactly the typed range")
-    dash_duo.find_element("h2").click()  # close the calendar, then open it again: it shows the new start
+    dash_duo.find_element("h1").click()  # close the calendar, then open it again: it shows the new start
     dash_duo.find_element("#trends-dates").click()
     dash_duo.wait_for_text_to_equal(".dash-datepicker-calendar-month-header", "September 2026")
     assert dash_duo.get_logs() == []
@@ -70,7 +70,7 @@ def test_hel802_typed_dates_commit_on_every_page_when_focus_moves_by_mouse(dash_
     open_page_with_dates(dash_duo, page)
     type_date(dash_duo, f"#{page}-dates", START)
     type_date(dash_duo, f"#{page}-dates-end-date", END)
-    dash_duo.find_element("h2").click()  # leave the field by mouse: no Enter, no Tab
+    dash_duo.find_element("h1").click()  # leave the field by mouse: no Enter, no Tab
     until(lambda: {k: v for k, v in current_query(dash_duo).items() if k in ("start", "end")}
           == {"start": [START], "end": [END]}, timeout=5,
           msg=f"the URL holds {current_query(dash_duo)}, not both typed dates")
@@ -101,7 +101,7 @@ def test_hel804_a_range_typed_backwards_gives_the_same_days_without_errors(dash_
     open_page_with_dates(dash_duo, page)
     type_date(dash_duo, f"#{page}-dates", END)
     type_date(dash_duo, f"#{page}-dates-end-date", START)
-    dash_duo.find_element("h2").click()
+    dash_duo.find_element("h1").click()
     until(lambda: current_query(dash_duo) == {"start": [START], "end": [END]}, timeout=5,
           msg=f"the URL holds {current_query(dash_duo)}, not the typed days in order")
     until(lambda: picker_texts(dash_duo, page) == [START, END], timeout=5,
@@ -131,7 +131,7 @@ def test_hel806_clearing_the_dates_clears_them_from_the_url(dash_duo, dash_app):
     dash_duo.find_element("#trends-dates").click()  # focus in the field: leaving it must not bring the date back
     dash_duo.find_element("#trends-dates-wrapper .dash-datepicker-clear").click()
     until(lambda: current_query(dash_duo) == {}, timeout=5, msg=f"the URL still holds {current_query(dash_duo)}")
-    dash_duo.find_element("h2").click()
+    dash_duo.find_element("h1").click()
     time.sleep(0.5)  # a late commit of the old text would show here
     assert current_query(dash_duo) == {}
     assert picker_texts(dash_duo, "trends") == ["", ""]
