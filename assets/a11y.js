@@ -19,9 +19,9 @@
 
     function plainText(html) {
         const text = String(html || "").replace(/<br\s*\/?>/gi, " ").replace(/<[^>]*>/g, "");
-        const span = document.createElement("span");
-        span.innerHTML = text; // decodes entities; tags are gone, so nothing is created
-        return span.textContent.replace(/\s+/g, " ").trim();
+        const decoder = document.createElement("textarea");
+        decoder.innerHTML = text; // a textarea only decodes entities: it never creates elements
+        return decoder.value.replace(/\s+/g, " ").trim();
     }
 
     function shown(value) {
