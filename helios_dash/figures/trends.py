@@ -77,8 +77,9 @@ def mark_period_in_progress(figure: go.Figure, trends: pd.DataFrame, granularity
     today = today or datetime.now(ZoneInfo(tz)).date()
     if (last + PERIOD_LENGTH[granularity]).date() > today:
         label = "today so far" if granularity == "day" else f"this {granularity} so far"
-        figure.add_annotation(x=last, y=1, yref="paper", text=label, showarrow=True,
-                              arrowhead=0, ax=0, ay=-18, font={"size": 11, "color": "#6c757d"})
+        # Inside the plot's top edge, ending at the last period: above it, a phone's title runs into it.
+        figure.add_annotation(x=last, y=1, yref="paper", text=label, showarrow=False, xanchor="right",
+                              yanchor="top", font={"size": 11, "color": "#6c757d"})
     return figure
 
 

@@ -76,7 +76,7 @@ const rect = (selector) => {
     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
 };
 return {paper: rect(".main-svg"), plot: rect(".nsewdrag"), title: rect(".gtitle"), modebar: rect(".modebar"),
-        legend: rect(".legend"), xtitle: rect(".xtitle"), ytitle: rect(".ytitle")};
+        legend: rect(".legend"), xtitle: rect(".xtitle"), ytitle: rect(".ytitle"), note: rect(".annotation")};
 """
 
 
@@ -103,6 +103,7 @@ def test_hel140_on_a_phone_title_toolbar_and_legend_do_not_overlap_and_axis_titl
     assert not overlap(boxes["title"], boxes["modebar"]), boxes
     assert not overlap(boxes["title"], boxes["legend"]), boxes
     assert not overlap(boxes["legend"], boxes["xtitle"]), boxes
+    assert not overlap(boxes["title"], boxes["note"]), boxes  # e.g. the Overview's "today so far"
     for part in ("title", "xtitle", "ytitle", "legend"):
         assert inside(boxes[part], boxes["paper"]), (part, boxes)
     assert dash_duo.get_logs() == []
