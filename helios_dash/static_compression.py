@@ -75,12 +75,22 @@ class StaticCompression:
         self.max_bytes = int(app.config.get(MAX_BYTES_CONFIG, DEFAULT_MAX_BYTES))
         app.extensions["static_compression"] = self
         app.after_request(self.after_request)
+        # Started now, with the app: a thread started later by a request is stopped by dash's
+        # test runner (it ends every thread a browser test started), and is restarted on demand.
+        with self._lock:
+            self._start_worker()
+
+    def stop_worker(self) -> None:
+        """Let the worker finish what is queued, then end (a later request starts another)."""
+        self._queue.put(None)
 
     def __len__(self) -> int:
         return len(self._copies)
 
     def join(self) -> None:
         """Wait until every compression asked for so far is done (for tests and warm-ups)."""
+        with self._lock:
+            self._start_worker()  # the queue may hold work of a worker that was stopped
         self._queue.join()
 
     def after_request(self, response: Response) -> Response:
@@ -121,14 +131,19 @@ class StaticCompression:
         return None
 
     def _start_worker(self) -> None:
-        # Started on first use, in the serving process (a thread would not survive gunicorn's fork).
-        if self._worker is None:
+        # Started on first use, in the serving process (a thread would not survive gunicorn's fork);
+        # started again if it was stopped (dash's test runner stops every thread a test started).
+        if self._worker is None or not self._worker.is_alive():
             self._worker = threading.Thread(target=self._work, name="static-compression", daemon=True)
             self._worker.start()
 
     def _work(self) -> None:
         while True:
-            path, encoding, version = self._queue.get()
+            item = self._queue.get()
+            if item is None:
+                self._queue.task_done()
+                return
+            path, encoding, version = item
             try:
                 self._compress(path, encoding, version)
             except Exception:  # the file vanished, say: it goes out uncompressed, and the worker lives on

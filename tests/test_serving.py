@@ -174,3 +174,21 @@ def test_every_component_script_is_compressed_before_its_first_request(dash_app)
         response = client.get(url, headers={"Accept-Encoding": "br"})
         if len(response.get_data()) >= 500:  # smaller files are not worth compressing
             assert response.headers.get("Content-Encoding") == "br", url
+
+
+def test_a_stopped_worker_is_replaced(tmp_path):
+    """dash's test runner ends every thread a browser test started: a lost worker must not stall compression."""
+    app = static_app(tmp_path, {"a.js": script_text(1)})
+    compression = app.extensions["static_compression"]
+    first = compression._worker
+    assert first.is_alive()  # started with the app, before any request
+    compression.stop_worker()
+    first.join(10)
+    assert not first.is_alive()
+    client = app.test_client()
+    client.get("/assets/a.js", headers=BROWSER)
+    done = threading.Thread(target=compression.join, daemon=True)
+    done.start()
+    done.join(30)
+    assert not done.is_alive(), "queued work waited for a worker that no longer exists"
+    assert client.get("/assets/a.js", headers=BROWSER).headers.get("Content-Encoding") == "br"
