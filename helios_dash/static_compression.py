@@ -13,6 +13,7 @@ Bounded three ways, so no request can make the server work or grow:
 from __future__ import annotations
 
 import gzip
+import itertools
 import logging
 import os
 import queue
@@ -34,6 +35,7 @@ MIN_BYTES = 500
 # 32 MiB holds both with room to spare, and is what a bad day can cost at most.
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 MAX_BYTES_CONFIG = "STATIC_COMPRESSION_MAX_BYTES"
+REQUESTED, WARM_UP = 0, 1  # queue priorities: lower goes first
 
 Locator = Callable[[], Path | None]
 
@@ -62,8 +64,11 @@ class StaticCompression:
         self._locate = locate
         self._copies: dict[tuple[Path, str], _Copy] = {}
         self._settled: set[tuple[Path, str, tuple[int, int]]] = set()  # compressed or tried: never again
+        self._waiting: dict[tuple[Path, str, tuple[int, int]], int] = {}  # queued, not yet taken: its priority
         self._lock = threading.Lock()
-        self._queue: queue.Queue = queue.Queue()
+        # Files a browser asked for go before the warm-up's (which queues every component file).
+        self._queue: queue.PriorityQueue = queue.PriorityQueue()
+        self._order = itertools.count()  # ties keep their order; items themselves are never compared
         self._worker: threading.Thread | None = None
         self.max_bytes = DEFAULT_MAX_BYTES
         self.cached_bytes = 0
@@ -82,7 +87,7 @@ class StaticCompression:
 
     def stop_worker(self) -> None:
         """Let the worker finish what is queued, then end (a later request starts another)."""
-        self._queue.put(None)
+        self._queue.put((WARM_UP + 1, next(self._order), None))  # after everything queued
 
     def __len__(self) -> int:
         return len(self._copies)
@@ -109,10 +114,10 @@ class StaticCompression:
         return response
 
     def prepare(self, path: Path, encoding: str) -> None:
-        """Ask for a compressed copy of ``path`` ahead of any request for it."""
-        self._cached(path, encoding)
+        """Ask for a compressed copy of ``path`` ahead of any request for it (after requested files)."""
+        self._cached(path, encoding, WARM_UP)
 
-    def _cached(self, path: Path, encoding: str) -> bytes | None:
+    def _cached(self, path: Path, encoding: str, priority: int = REQUESTED) -> bytes | None:
         """The compressed copy of ``path``, or None after asking for one (at most once per file version)."""
         try:
             stat = path.stat()
@@ -123,11 +128,14 @@ class StaticCompression:
             copy = self._copies.get(key)
             if copy is not None and copy.version == version:
                 return copy.body
-            if stat.st_size < MIN_BYTES or (path, encoding, version) in self._settled:
+            item = (path, encoding, version)
+            promoted = priority < self._waiting.get(item, priority)  # asked for while the warm-up waits
+            if stat.st_size < MIN_BYTES or (item in self._settled and not promoted):
                 return None
-            self._settled.add((path, encoding, version))
+            self._settled.add(item)
+            self._waiting[item] = priority
             self._start_worker()
-        self._queue.put((path, encoding, version))
+        self._queue.put((priority, next(self._order), item))
         return None
 
     def _start_worker(self) -> None:
@@ -139,13 +147,16 @@ class StaticCompression:
 
     def _work(self) -> None:
         while True:
-            item = self._queue.get()
+            _, _, item = self._queue.get()
             if item is None:
                 self._queue.task_done()
                 return
             path, encoding, version = item
             try:
-                self._compress(path, encoding, version)
+                with self._lock:
+                    taken = self._waiting.pop(item, None) is not None  # None: a promoted copy went first
+                if taken:
+                    self._compress(path, encoding, version)
             except Exception:  # the file vanished, say: it goes out uncompressed, and the worker lives on
                 log.warning("Could not compress %s", path, exc_info=True)
             finally:
