@@ -17,16 +17,7 @@ from scipy import stats
 from helios_dash.schema import validations as v
 
 
-def _walk(node):
-    if hasattr(node, "to_plotly_json"):
-        node = node.to_plotly_json()
-    if isinstance(node, dict):
-        yield node
-        for value in node.get("props", {}).values():
-            yield from _walk(value)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            yield from _walk(item)
+from tests.test_page_overview import _walk  # noqa: E402  every component dict of a layout
 
 
 def _cards(cards) -> dict[str, dict]:

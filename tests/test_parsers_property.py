@@ -94,9 +94,10 @@ def test_any_export_body_gives_a_request_or_a_bad_request(payload, known):
 @given(st.one_of(json_values, st.lists(json_values)))
 def test_any_json_document_gives_a_request_or_a_bad_request(payload):
     try:
-        parse_export_config(payload, ("leaderboard",), set())
+        request = parse_export_config(payload, ("leaderboard",), set())
     except BadRequest:
-        pass
+        return
+    assert_usable(request.filters)  # an accepted document gives a view every query can use
 
 
 @EXAMPLES
