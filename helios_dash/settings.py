@@ -26,8 +26,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str = "dev-only-change-me"
     poll_seconds: float = 5.0
-    cache_type: str = "SimpleCache"
-    cache_url: str | None = None
+    redis_url: str | None = None  # set: cache, event bus and job queue shared by every worker and host
+    statement_timeout: float = 30.0  # seconds one SQL statement may run before the store cancels it
     demo_data: bool = True
     demo_validations: int = 200_000
     public_url: str = "http://127.0.0.1:8050/"  # where links in exports made outside a request point
@@ -45,8 +45,8 @@ class Settings:
             database_url=env.get("HELIOS_DATABASE_URL", DEFAULT_DATABASE_URL),
             secret_key=env.get("HELIOS_SECRET_KEY", cls.secret_key),
             poll_seconds=_number(env, "HELIOS_POLL_SECONDS", cls.poll_seconds, float, 0.5),
-            cache_type=env.get("HELIOS_CACHE_TYPE", cls.cache_type),
-            cache_url=env.get("HELIOS_CACHE_URL") or None,
+            redis_url=env.get("HELIOS_REDIS_URL") or None,
+            statement_timeout=_number(env, "HELIOS_STATEMENT_TIMEOUT", cls.statement_timeout, float, 0.1),
             demo_data=_flag(env.get("HELIOS_DEMO_DATA", "1")),
             demo_validations=_number(env, "HELIOS_DEMO_VALIDATIONS", cls.demo_validations, int, 0),
             public_url=env.get("HELIOS_PUBLIC_URL", cls.public_url),

@@ -5,10 +5,7 @@ import pytest
 
 from helios_dash.store import open_store
 
-
-@pytest.fixture
-def store_url(tmp_path):
-    return f"duckdb:///{tmp_path / 'helios.duckdb'}"
+pytest_plugins = ["tests.databases"]  # store_url: each store-touching test runs on DuckDB and PostgreSQL
 
 
 @pytest.fixture
