@@ -118,11 +118,15 @@ def handle_unexpected(error: Exception):
                    status=500)
 
 
+# Set once on the blueprint (a blueprint refuses setup after its first registration), so that
+# several apps in one process (tests, the command line) can each mount the API.
+api.register_error_handler(HeliosError, handle_helios_error)
+api.register_error_handler(HTTPException, handle_http_error)  # else the catch-all below takes them
+api.register_error_handler(Exception, handle_unexpected)
+
+
 def init_api(server) -> None:
     """Mount the API, and give every error under /api (routing ones included) the envelope."""
-    api.register_error_handler(HeliosError, handle_helios_error)
-    api.register_error_handler(HTTPException, handle_http_error)  # else the catch-all below takes them
-    api.register_error_handler(Exception, handle_unexpected)
     server.register_blueprint(api)
     server.register_blueprint(api_fallback)
 
