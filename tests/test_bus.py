@@ -82,7 +82,8 @@ def test_a_failing_subscriber_does_not_stop_the_others(caplog):
     assert "subscriber bug" in caplog.text
 
 
-@pytest.mark.parametrize("event, payload", [("", {}), ("x", [1]), ("x", {"when": object()})])
+@pytest.mark.parametrize("event, payload", [("", {}), ("x", [1]), ("x", {"when": object()}),
+                                            ("x", {"mean": float("nan")})])
 def test_bad_events_are_refused_before_they_leave(event, payload):
     with pytest.raises(TypeError):
         InProcessBus().publish(event, payload)

@@ -44,7 +44,10 @@ def encode_event(event: str, payload: dict) -> str:
         raise TypeError(f"An event name is a non-empty string, not {event!r}.")
     if not isinstance(payload, dict):
         raise TypeError(f"An event payload is a dict, not {type(payload).__name__}.")
-    return json.dumps({"event": event, "payload": payload})
+    try:
+        return json.dumps({"event": event, "payload": payload}, allow_nan=False)
+    except ValueError as error:  # NaN or infinity: not JSON, whatever Python's json module allows
+        raise TypeError(f"Event {event!r}: the payload is not JSON-serialisable ({error}).") from error
 
 
 class Subscribers:
