@@ -119,7 +119,9 @@ class RedisBus:
         self.channel = f"{channel_prefix}:events"
         # health_check_interval: the listener PINGs an idle connection, so a silently
         # dead one (host gone, no RST) is noticed instead of waiting forever.
-        self._client = fail_fast_client(url, timeout, health_check_interval=max(timeout * 10, 5))
+        # client_name: CLIENT LIST tells the bus's connections apart (and a test kills only its own).
+        self._client = fail_fast_client(url, timeout, health_check_interval=max(timeout * 10, 5),
+                                        client_name=f"helios-bus:{self.channel}")
         self._max_backoff = max_backoff
         self._subscribers = Subscribers()
         self._publish_outage = OutageLog(log, f"Event bus publish on {self.channel}")
