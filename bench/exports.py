@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helios_dash.exports.csv import iter_csv_records  # noqa: E402
 from helios_dash.exports.model import Report, Table  # noqa: E402
-from helios_dash.exports.views import ALGORITHM_COLUMNS  # noqa: E402
+from helios_dash.reports.columns import ALGORITHM_COLUMNS  # noqa: E402
 from helios_dash.exports.xlsx import to_xlsx  # noqa: E402
 from helios_dash.filters import Filters  # noqa: E402
 

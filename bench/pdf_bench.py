@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from helios_dash.exports import pdf  # noqa: E402
 from helios_dash.exports.charts import stop_renderer  # noqa: E402
 from helios_dash.exports.model import Chart, Report, Table  # noqa: E402
-from helios_dash.exports.views import LEADERBOARD_COLUMNS  # noqa: E402
+from helios_dash.reports.columns import LEADERBOARD_COLUMNS  # noqa: E402
 from helios_dash.figures.domains import domain_quality_chart  # noqa: E402
 from helios_dash.figures.leaderboard import leaderboard_chart  # noqa: E402
 from helios_dash.figures.trends import count_trend_chart, quality_trend_chart  # noqa: E402

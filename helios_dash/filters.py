@@ -14,15 +14,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo, available_timezones
 
-ALGORITHM_TYPES = ("novel", "baseline", "improved", "hybrid")
+from .domain.types import ALGORITHM_TYPES, TYPE_LABELS, type_label  # noqa: F401 (re-exported: schema, importer)
 
-
-def type_label(value):
-    """How an algorithm type is shown to people ("Hybrid"); URLs, filters and the data API keep the value ("hybrid")."""
-    return value.capitalize() if isinstance(value, str) else value
-
-
-TYPE_LABELS = {value: type_label(value) for value in ALGORITHM_TYPES}  # for the grid's formatter (JavaScript)
 GRANULARITIES = ("day", "week", "month")
 DEFAULT_GRANULARITY = "week"
 DEFAULT_TZ = "UTC"

@@ -84,7 +84,7 @@ def test_every_record_streams_as_csv(dash_app, settled):
 
 
 def test_domain_sentence_fits_one_or_several_domains():
-    from helios_dash.exports.views import describe_domains
+    from helios_dash.reports.sentences import describe_domains
 
     one = pd.DataFrame({"domain": ["Quantum"], "mean_quality": [61.74], "validations": [2266]})
     two = pd.DataFrame({"domain": ["Cryptography", "Quantum"], "mean_quality": [86.04, 61.74],

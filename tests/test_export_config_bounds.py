@@ -5,7 +5,7 @@ import pytest
 from test_filters import Untouchable  # a list that fails if read: proof it was refused unprocessed
 
 from helios_dash.errors import BadRequest
-from helios_dash.exports.config import parse_export_config
+from helios_dash.reports.config import parse_export_config
 
 DEMO_DOMAINS = ["quantum", "optimization", "machine-learning", "cryptography", "bioinformatics",
                 "materials-science", "climate-modelling", "graph-algorithms", "signal-processing",

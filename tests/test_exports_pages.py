@@ -326,7 +326,7 @@ def test_bad_split_or_rolling_is_a_bad_request_naming_the_field(dash_app, option
 
 
 def test_page_view_options_drop_what_the_page_ignores():
-    from helios_dash.exports.config import parse_view_options
+    from helios_dash.reports.config import parse_view_options
 
     assert parse_view_options({"split": ["type"], "rolling": ["12"]}) == ("type", 12)
     assert parse_view_options({"split": "none", "rolling": "off"}) == (None, None)

@@ -25,7 +25,7 @@ from helios_dash.exports.json import to_json
 from helios_dash.exports.model import Column, Report, Table
 from helios_dash.exports.xlsx import to_xlsx
 from helios_dash.filters import Filters
-from helios_dash.queries.validations import RECORD_COLUMNS
+from helios_dash.domain.records import RECORD_COLUMNS
 
 TZ = "Europe/Paris"
 LINK = "http://localhost:8050/leaderboard?domain=quantum&tz=Europe/Paris"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helios_dash.errors import BadRequest
-from helios_dash.exports.config import parse_export_config
+from helios_dash.reports.config import parse_export_config
 from helios_dash.filters import DATE_MAX, DATE_MIN, Filters
 
 QUERY_KEYS = ["domain", "type", "start", "end", "granularity", "algorithms", "sort", "tz"]

@@ -8,10 +8,10 @@ from flask import Blueprint, Response, current_app, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
 from ..errors import BadRequest, Busy, HeliosError, NotFound, UnsupportedMediaType
-from ..exports.config import parse_export_config
-from ..exports.views import PAGE_REPORTS
 from ..jobs import heavy_gate
 from ..jobs.exports import export_bounded
+from ..reports.config import parse_export_config
+from ..reports.vocabulary import EXPORT_KINDS
 from .envelope import failure, request_id
 
 log = logging.getLogger(__name__)
@@ -22,20 +22,18 @@ API_ROOT = "/api"
 api_fallback = Blueprint("api_fallback", __name__)
 FALLBACK_ENDPOINT = "api_fallback.unknown_endpoint"
 
-EXPORTS = {  # endpoint: (default sections, report title); each page's export has its twin here
-    "algorithms": (("algorithms", "metadata"), "HELIOS algorithms"),
-    "report": (("kpis", "leaderboard", "statistics", "metadata"), "HELIOS performance report"),
-    **PAGE_REPORTS,
-}
+# Each kind's (default sections, title), as cli.py reads them until it takes EXPORT_KINDS itself.
+EXPORTS = {name: (kind.sections, kind.title) for name, kind in EXPORT_KINDS.items()}
 
 
 @api.post("/export/<kind>")
 def export(kind: str):
     """Export a view in the format and with the sections the JSON body asks for."""
-    if kind not in EXPORTS:
-        raise NotFound(f"No export called {kind!r}; use {', '.join(EXPORTS)}.")
-    sections, title = EXPORTS[kind]
-    exported = export_bounded(parse_export_config(json_body(), sections), title, request.host_url, heavy_gate())
+    if kind not in EXPORT_KINDS:
+        raise NotFound(f"No export called {kind!r}; use {', '.join(EXPORT_KINDS)}.")
+    chosen = EXPORT_KINDS[kind]
+    exported = export_bounded(parse_export_config(json_body(), chosen.sections), chosen.title, request.host_url,
+                              heavy_gate())
     streamed = not isinstance(exported.content, bytes)
     response = Response(stream_with_context(exported.content) if streamed else exported.content,
                         mimetype=exported.media_type)

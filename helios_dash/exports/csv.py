@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import BadRequest
-from ..queries.validations import RECORD_COLUMNS
+from ..domain.records import RECORD_COLUMNS
 from .cells import neutralise, plain_column, safe_text
 from .model import Report, Table
 

@@ -7,6 +7,7 @@ from datetime import datetime
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..domain.metrics import Metric
 from ..filters import Filters
 
 
@@ -20,6 +21,11 @@ class Column:
     # "speedup" (a ratio shown as 1.23x), "datetime" (tz-aware UTC), "date", or "number" (rows of
     # different measures, as key figures: shown as they come, 2 decimals at most)
     kind: str = "text"
+
+    @classmethod
+    def of(cls, metric: Metric, key: str | None = None, header: str | None = None) -> Column:
+        """The column of a registry ``metric``: its key, label and format, unless ``key`` or ``header`` differ."""
+        return cls(key or metric.key, header or metric.label, metric.format)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from ..exports.config import ExportRequest
-from ..exports.render import ExportFile, export_view, is_heavy
+from ..reports.config import ExportRequest
+from ..reports.render import ExportFile, export_view, is_heavy
 from .heavy import HeavyWorkGate, HeavyWorkPass
 
 

@@ -9,31 +9,27 @@ from dash import ALL, Input, Output, State, ctx, dcc
 from flask import request
 
 from ..errors import Busy, HeliosError
-from ..exports.config import ExportRequest, parse_view_options
-from ..exports.views import PAGE_REPORTS
+from ..filters import Filters
 from ..jobs import heavy_gate
 from ..jobs.exports import export_bounded
-from ..filters import Filters
+from ..reports.config import ExportRequest, parse_view_options
+from ..reports.vocabulary import EXPORT_KINDS
 from ..services.overview import read_period
 from ..ui import ids
 from ..ui.url import read_search
 
-PAGE_EXPORTS = PAGE_REPORTS  # page: (the sections its screen shows, report title); CSV takes the first
-
 
 def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
     """The download of ``page``'s view in ``fmt`` (dcc.Download data), or an error message."""
-    sections, title = PAGE_EXPORTS[page]
-    if fmt == "csv":
-        sections = sections[:1]
+    kind = EXPORT_KINDS[page]  # each page's export is the kind named after it
     filters, _ = Filters.from_query(view or {})
     if page == "overview":  # its period (``period=7d``) sets the dates, as on screen
         filters = read_period(view or {}, filters)[1]
     search = read_search(view or {})[0] or None  # the Leaderboard's quick search narrows its download too
     split, rolling = parse_view_options(view or {})  # Trends: the series and rolling mean on screen
-    request = ExportRequest(fmt, sections, filters, search=search, split=split, rolling=rolling)
+    request = ExportRequest(fmt, kind.sections_for(fmt), filters, search=search, split=split, rolling=rolling)
     try:
-        exported = export_bounded(request, title, _base_url(), heavy_gate())
+        exported = export_bounded(request, kind.title, _base_url(), heavy_gate())
     except Busy as error:  # other reports are being made: say when to try again
         return dash.no_update, error.message
     except HeliosError as error:

@@ -6,13 +6,11 @@ from typing import Iterator
 import pandas as pd
 import sqlalchemy as sa
 
+from ..domain.records import RECORD_COLUMNS  # noqa: F401 (re-exported by queries)
 from ..filters import Filters
 from ..schema import algorithms, domains, validations as v
 from ..store import Store
 from ._conditions import validation_conditions
-
-RECORD_COLUMNS = ["id", "created_at", "algorithm_id", "algorithm", "domain_id", "domain", "quality",
-                  "confidence", "speedup", "tests", "validator", "hypothesis_id"]
 
 
 def select_validation_records(store: Store, filters: Filters, batch_rows: int = 100_000) -> Iterator[pd.DataFrame]:

@@ -8,7 +8,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, Input, Output, State, dcc, html
 
-from ..filters import ALGORITHM_TYPES, DATE_MAX, DATE_MIN, GRANULARITIES, Filters
+from ..domain.types import ALGORITHM_TYPES
+from ..filters import DATE_MAX, DATE_MIN, GRANULARITIES, Filters
 from . import ids
 
 COMMON_TIMEZONES = [

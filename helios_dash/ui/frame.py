@@ -4,6 +4,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from ..reports.vocabulary import EXPORT_FORMATS
 from . import ids
 from .chart_table import with_data_table
 
@@ -40,14 +41,10 @@ def copy_link_button(page: str) -> html.Button:
         className="helios-copy-link btn btn-outline-secondary btn-sm d-flex align-items-center")
 
 
-EXPORT_FORMATS = (("csv", "CSV (main table)"), ("xlsx", "Excel workbook"), ("json", "JSON"),
-                  ("pdf", "PDF report with charts"))
-
-
 def download_menu(page: str) -> html.Div:
     """A "Download" menu exporting the view on screen; a spinner shows while it is prepared."""
-    items = [dbc.DropdownMenuItem(label, id={"type": ids.DOWNLOAD_ITEM, "page": page, "format": fmt})
-             for fmt, label in EXPORT_FORMATS]
+    items = [dbc.DropdownMenuItem(fmt.label, id={"type": ids.DOWNLOAD_ITEM, "page": page, "format": fmt.name})
+             for fmt in EXPORT_FORMATS.values()]
     status = dcc.Loading(html.Div([
         dcc.Download(id={"type": ids.DOWNLOAD, "page": page}),
         html.Span(id={"type": ids.DOWNLOAD_STATUS, "page": page}, className="small text-danger"),
