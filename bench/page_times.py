@@ -71,7 +71,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         app = create_app(Settings(database_url=f"duckdb:///{Path(tmp) / 'pages.duckdb'}",
                                   demo_validations=args.validations))
-        from helios_dash.extensions import get_store
+        from helios_dash.runtime import RUNTIME_KEY
 
         server = make_server("127.0.0.1", PORT, app.server, threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -80,7 +80,7 @@ def main() -> None:
             print(f"{args.validations:,} validations; {args.runs} loads per page after the first")
             print("| page | first load s | median s | max s |")
             print("|---|---:|---:|---:|")
-            for name, path in pages(get_store()).items():
+            for name, path in pages(app.server.extensions[RUNTIME_KEY].store).items():
                 url = f"http://127.0.0.1:{PORT}{path}"
                 cold = time_to_charts(driver, url)
                 warm = [time_to_charts(driver, url) for _ in range(args.runs)]

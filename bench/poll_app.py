@@ -8,8 +8,9 @@ settings = Settings.from_env()
 app = create_app(settings)
 tick = os.environ.get("HELIOS_BENCH_TICK_SECONDS")
 if tick:  # the baseline: the token cache expires at once, so every poll reads the store
-    from helios_dash.extensions import get_store
-    from helios_dash.services.live import configure_token
+    from helios_dash.runtime import RUNTIME_KEY
+    from helios_dash.services.live import TickCache
 
-    configure_token(get_store().data_version, float(tick))
+    runtime = app.server.extensions[RUNTIME_KEY]
+    runtime.token = TickCache(runtime.store.data_version, float(tick))
 server = app.server

@@ -1,31 +1,47 @@
-"""Wiring of one HELIOS process: store, demo data, cache, compression, security headers and the Dash pages."""
+"""Wiring of one HELIOS process: the runtime, the Flask server with its API, then the Dash pages on it."""
 from __future__ import annotations
 
-import logging
 import dash
+from flask import Flask
 
-from . import extensions
-from .ui import ids
+from . import runtime as runtime_module
+from .api import init_api
 from .jobs import install_heavy_gate
-from .services.live import configure_token
-from .security_headers import SecurityHeaders
+from .runtime import Runtime, create_runtime, seed_demo_if_empty
 from .settings import PROJECT_ROOT, Settings
-from .static_compression import DynamicCompress, StaticCompression
-from .static_files import serve_unknown_files_as_404, static_file_locator, warm_static_cache
-from .store import open_store
+from .ui import ids
 
-log = logging.getLogger(__name__)
+
+def build_server(runtime: Runtime) -> Flask:
+    """A Flask app holding ``runtime`` and serving the API: no Dash (the command line and API tests use it)."""
+    settings = runtime.settings
+    server = Flask("helios_dash")
+    server.config.update(SECRET_KEY=settings.secret_key,
+                         MAX_CONTENT_LENGTH=settings.max_body_bytes)  # larger bodies get a 413 unread
+    runtime_module.init_app(server, runtime)
+    install_heavy_gate(server, settings)
+    init_api(server)
+    return server
 
 
 def build_app(settings: Settings) -> dash.Dash:
-    """Open the store (seeding demo data into an empty one), then build the Dash app."""
-    store = open_store(settings.database_url)
+    """Build the runtime (seeding demo data into an empty store in demo mode), the server, then the pages."""
+    runtime = create_runtime(settings)
     if settings.demo_data:
-        _seed_if_empty(store, settings.demo_validations)
-    extensions.bind_store(store)
-    configure_token(store.data_version, settings.poll_seconds)
+        seed_demo_if_empty(runtime)
+    return build_dash(build_server(runtime))
+
+
+def build_dash(server: Flask) -> dash.Dash:
+    """The Dash pages, compression and security headers on ``server``."""
+    from .security_headers import SecurityHeaders
+    from .static_compression import DynamicCompress, StaticCompression
+    from .static_files import serve_unknown_files_as_404, static_file_locator, warm_static_cache
+
+    settings = server.extensions[runtime_module.RUNTIME_KEY].settings
     app = dash.Dash(
         "helios_dash",  # the package's name: Dash then imports pages as helios_dash.pages.*
+        server=server,
         use_pages=True,
         pages_folder="pages",
         assets_folder=str(PROJECT_ROOT / "assets"),
@@ -37,15 +53,8 @@ def build_app(settings: Settings) -> dash.Dash:
         routing_callback_inputs={"_route": dash.Input(ids.ROUTE_NONCE, "data")},
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # screen readers pick the voice
-    server = app.server
-    server.config.update(SECRET_KEY=settings.secret_key, COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6,
-                         MAX_CONTENT_LENGTH=settings.max_body_bytes,  # larger bodies get a 413 unread
+    server.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6,
                          STATIC_COMPRESSION_MAX_BYTES=settings.static_cache_bytes)
-    install_heavy_gate(server, settings)
-    extensions.cache.init_app(server, config=_cache_config(settings))
-    from .api import init_api
-
-    init_api(server)
     DynamicCompress(server)  # dynamic answers (callbacks), compressed per response
     compression = StaticCompression(server, locate=static_file_locator(app))  # static files, compressed once each
     serve_unknown_files_as_404(app)
@@ -56,21 +65,3 @@ def build_app(settings: Settings) -> dash.Dash:
 
     app.layout = shell(settings.poll_seconds)
     return app
-
-
-def _seed_if_empty(store, validations: int) -> None:
-    from .demo import seed_demo
-    from .errors import Conflict
-
-    try:
-        result = seed_demo(store, validations=validations)
-        log.info("Seeded demo data: %s validations", result.validations)
-    except Conflict:
-        pass  # the store already holds data: leave it alone
-
-
-def _cache_config(settings: Settings) -> dict:
-    config = {"CACHE_TYPE": settings.cache_type, "CACHE_DEFAULT_TIMEOUT": 300}
-    if settings.cache_url:
-        config["CACHE_REDIS_URL"] = settings.cache_url
-    return config

@@ -52,10 +52,10 @@ def simulate(rate: float, host: str, port: int):
     """
     from . import create_app
     from .demo.simulator import Simulator
-    from .extensions import get_store
+    from .runtime import RUNTIME_KEY
 
     app = create_app()
-    Simulator(get_store(), rate).start()
+    Simulator(app.server.extensions[RUNTIME_KEY].store, rate).start()
     click.echo(f"Streaming about {rate:g} validations per second; dashboard at http://{host}:{port}")
     app.run(host=host, port=port, debug=False)
 
@@ -78,23 +78,27 @@ def export(kind, fmt, include, domain, types, start, end, tz, sort_by, sort_orde
     """Export like POST /api/v1/export/KIND, into a file."""
     from pathlib import Path
 
-    from . import create_app
+    from . import create_server
     from .api.blueprint import EXPORTS
     from .exports.config import parse_export_config
     from .exports.render import export_view
+    from .runtime import RUNTIME_KEY
 
     sections, title = EXPORTS[kind]
     filters = {k: v for k, v in {"domain": list(domain), "type": list(types), "start": start, "end": end,
                                  "tz": tz}.items() if v}
     options = {"sort_order": sort_order, "include_charts": not no_charts} | ({"sort_by": sort_by} if sort_by else {})
     config = {"format": fmt, "filters": filters, "options": options} | ({"include": list(include)} if include else {})
-    request = parse_export_config(config, sections)
     settings = Settings.from_env()
-    app = create_app(settings)
-    with app.server.app_context():
-        exported = export_view(request, title, settings.public_url)
-        target = Path(output or exported.filename)
-        _write_atomically(target, exported.content)
+    server = create_server(settings)  # the runtime alone: no Dash, and never demo data
+    try:
+        with server.app_context():  # inside it, so that filters are checked against this store's catalog
+            request = parse_export_config(config, sections)
+            exported = export_view(request, title, settings.public_url)
+            target = Path(output or exported.filename)
+            _write_atomically(target, exported.content)
+    finally:
+        server.extensions[RUNTIME_KEY].close()
     click.echo(f"Wrote {target} ({target.stat().st_size:,} bytes)")
 
 

@@ -33,15 +33,18 @@ def dash_app(tmp_path_factory):
     path = tmp_path_factory.mktemp("dashboard") / "helios.duckdb"
     settings = Settings(database_url=f"duckdb:///{path}", demo_validations=DEMO_VALIDATIONS,
                         poll_seconds=POLL_SECONDS)
-    return create_app(settings)
+    app = create_app(settings)
+    # Page callbacks and services called directly by tests find the runtime as Dash's requests would.
+    with app.server.app_context():
+        yield app
 
 
 @pytest.fixture(scope="session")
 def app_store(dash_app):
     """The store the dashboard reads."""
-    from helios_dash.extensions import get_store
+    from helios_dash.runtime import RUNTIME_KEY
 
-    return get_store()
+    return dash_app.server.extensions[RUNTIME_KEY].store
 
 
 @pytest.fixture
@@ -55,6 +58,34 @@ def settled(dash_app, app_store):
     while current_data_version() != app_store.data_version() and time.time() < deadline:
         time.sleep(0.05)
     return app_store
+
+
+# -- the runtime without Dash (flaskr style) ---------------------------------------------
+@pytest.fixture
+def runtime(store_url):
+    """A runtime over a fresh, empty store (DuckDB and PostgreSQL); closed after the test."""
+    from helios_dash.runtime import create_runtime
+    from helios_dash.settings import Settings
+
+    built = create_runtime(Settings(database_url=store_url, demo_data=False, poll_seconds=POLL_SECONDS))
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(runtime):
+    """The Flask server (runtime and API, no Dash) over ``runtime``, in testing mode."""
+    from helios_dash import create_server
+
+    server = create_server(runtime=runtime)
+    server.config.update(TESTING=True)
+    return server
+
+
+@pytest.fixture
+def client(app):
+    """A test client of ``app``."""
+    return app.test_client()
 
 
 def pytest_configure(config):

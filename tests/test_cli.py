@@ -51,24 +51,41 @@ def test_import_with_column_map(run, tmp_path):
     assert "Imported 1 of 1 rows" in result.output
 
 
-def test_export_writes_the_file_whole(tmp_path):
-    # A fresh interpreter: the command builds its own app, and Dash's page registry is per process.
-    import os
-    import subprocess
-    import sys
-
+def test_export_writes_the_file_whole(run, tmp_path, monkeypatch):
+    # In-process: the command builds the runtime alone, not Dash (whose page registry is per process).
     import pandas as pd
 
-    env = {**os.environ, "HELIOS_DATABASE_URL": f"duckdb:///{tmp_path / 'cli.duckdb'}",
-           "HELIOS_DEMO_VALIDATIONS": "3000"}
+    monkeypatch.chdir(tmp_path)
+    assert run("seed-demo", "--validations", "3000").exit_code == 0
     target = tmp_path / "board.csv"
-    done = subprocess.run([sys.executable, "-m", "helios_dash", "export", "leaderboard", "--format", "csv",
-                           "--domain", "quantum", "--sort-by", "tests", "-o", str(target)],
-                          env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
+    done = run("export", "leaderboard", "--format", "csv", "--domain", "quantum", "--sort-by", "tests",
+               "-o", str(target))
+    assert done.exit_code == 0, done.output
     frame = pd.read_csv(target)
-    assert frame["Domain"].eq("Quantum").all() and frame["Tests"].is_monotonic_decreasing
+    assert len(frame) > 0 and frame["Domain"].eq("Quantum").all() and frame["Tests"].is_monotonic_decreasing
     assert not list(tmp_path.glob("*.partial"))
-    bad = subprocess.run([sys.executable, "-m", "helios_dash", "export", "leaderboard", "--start", "May 1"],
-                         env=env, capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 1 and "start='May 1'" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run("export", "leaderboard", "--start", "May 1")
+    assert bad.exit_code == 1 and "start='May 1'" in bad.output and "Traceback" not in bad.output
+
+
+def test_export_never_seeds_demo_data(run, store_url, tmp_path, monkeypatch):
+    # Demo mode is on by default, yet an export of an empty store leaves it empty and says why it failed.
+    from helios_dash.store import open_store
+
+    monkeypatch.setenv("HELIOS_DEMO_DATA", "1")
+    monkeypatch.chdir(tmp_path)
+    result = run("export", "leaderboard", "--domain", "quantum")
+    assert result.exit_code == 1 and "unknown domain(s) 'quantum'" in result.output
+    store = open_store(store_url)
+    try:
+        assert store.read(sa_count_validations())["n"].iloc[0] == 0
+    finally:
+        store.close()
+
+
+def sa_count_validations():
+    import sqlalchemy as sa
+
+    from helios_dash.schema import validations
+
+    return sa.select(sa.func.count().label("n")).select_from(validations)

@@ -166,15 +166,28 @@ async def _cancel_pending() -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-_renderer = ChartRenderer()
-atexit.register(_renderer.close)
-
-
 def render_chart(figure: go.Figure, width: int, height: int, format: str = "png", scale: float = 1) -> bytes:
-    """The figure as image bytes, drawn by the process's one shared Chromium (started on first use)."""
-    return _renderer.render(figure, width, height, format, scale)
+    """The figure as image bytes, drawn by the current runtime's Chromium (started on first use)."""
+    return current_renderer().render(figure, width, height, format, scale)
+
+
+def current_renderer() -> ChartRenderer:
+    """The renderer of the runtime serving this request or command; a standalone one outside any app (scripts)."""
+    from flask import current_app, has_app_context
+
+    runtime = current_app.extensions.get("helios.runtime") if has_app_context() else None
+    if runtime is not None:
+        return runtime.renderer
+    global _standalone
+    if _standalone is None:
+        _standalone = ChartRenderer()
+        atexit.register(_standalone.close)
+    return _standalone
+
+
+_standalone: ChartRenderer | None = None  # only for code running outside an app: benchmarks, one-off scripts
 
 
 def stop_renderer() -> None:
-    """Stop the shared Chromium (done at exit too); the next render starts it again."""
-    _renderer.close()
+    """Stop the current Chromium; the next render starts it again."""
+    current_renderer().close()

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..extensions import get_store
+from ..runtime import get_store
 from ..filters import Filters
 from ..queries.algorithm import select_algorithm, select_algorithm_slot_sums, select_latest_validations
 from ..queries.algorithms import add_quality_interval

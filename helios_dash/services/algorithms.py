@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..extensions import get_store
+from ..runtime import get_store
 from ..filters import Filters
 from ..queries import select_algorithm_metrics
 from .cached import per_data_version

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from ..extensions import cache
+from ..runtime import cache
 from .live import current_data_version
 
 

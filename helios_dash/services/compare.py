@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from ..extensions import get_store
+from ..runtime import get_store
 from ..filters import Filters
 from ..queries import pairwise_differences, select_algorithm_comparison, select_performance_trends
 from .cached import per_data_version

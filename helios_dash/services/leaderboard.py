@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import BadRequest
-from ..extensions import get_store
+from ..runtime import get_store
 from ..filters import Filters
 from ..queries import select_leaderboard
 from .cached import per_data_version

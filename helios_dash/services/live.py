@@ -29,15 +29,14 @@ class TickCache:
             return self._value
 
 
-_token: TickCache | None = None
-
-
-def configure_token(read: Callable[[], int], poll_seconds: float) -> None:
-    """Bind the token reader (called by ``create_app``)."""
-    global _token
-    _token = TickCache(read, poll_seconds)
+    def invalidate(self) -> None:
+        """Forget the cached value: the next ``get`` reads (a write was announced on the event bus)."""
+        with self._lock:
+            self._tick = None
 
 
 def current_data_version() -> int:
-    """The store's data version as of this tick."""
-    return _token.get()
+    """The current runtime's data version as of this tick."""
+    from ..runtime import current_runtime  # the runtime builds this module's TickCache
+
+    return current_runtime().token.get()

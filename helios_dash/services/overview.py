@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..extensions import get_store
+from ..runtime import get_store
 from ..filters import DATE_MIN, Filters, text_problem
 from ..queries import select_algorithm_metrics, select_leaderboard, select_performance_trends, select_period_report
 from .cached import per_data_version

@@ -5,7 +5,7 @@ from typing import Iterator
 
 import pandas as pd
 
-from ..extensions import get_store
+from ..runtime import get_store
 from ..filters import Filters
 from ..queries import select_validation_records
 
