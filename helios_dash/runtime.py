@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app, has_app_context
 from flask_caching import Cache
 
+from .cache_backend import cache_config
 from .errors import StoreError
 from .exports.charts import ChartRenderer
+from .jobs.runner import make_jobs
+from .realtime.bus import make_bus
 from .services.live import TickCache
 from .settings import Settings
 from .store import Store, open_store
@@ -26,6 +29,7 @@ from .store import Store, open_store
 log = logging.getLogger(__name__)
 
 RUNTIME_KEY = "helios.runtime"
+DATA_CHANGED = "data.changed"  # published after every committed write, with the new data version
 
 # The flask-caching extension object, bound to each app by ``init_app`` (the flaskr
 # pattern): it holds no state of its own, every app keeps its backend.
@@ -39,19 +43,28 @@ class Runtime:
     settings: Settings
     store: Store
     token: TickCache
+    bus: object  # realtime.bus.InProcessBus or RedisBus: publish(event, payload), subscribe(callback)
+    jobs: object  # jobs.runner.InProcessJobs or RedisJobs: submit(name, **kwargs), status(job_id)
     renderer: ChartRenderer = field(default_factory=ChartRenderer)
 
     def close(self) -> None:
-        """Stop the renderer and close the store (end of a command or a test)."""
+        """Stop the renderer, the bus and the jobs, and close the store (end of a command or a test)."""
         self.renderer.close()
+        self.bus.close()
+        self.jobs.close()
         self.store.close()
 
 
 def create_runtime(settings: Settings) -> Runtime:
     """Open the store and build the process's shared handles; never seeds demo data."""
-    store = open_store(settings.database_url)
+    store = open_store(settings.database_url, statement_timeout=settings.statement_timeout)
     token = TickCache(store.data_version, settings.poll_seconds)
-    runtime = Runtime(settings=settings, store=store, token=token)
+    bus = make_bus(settings.redis_url)
+    runtime = Runtime(settings=settings, store=store, token=token, bus=bus, jobs=make_jobs(settings.redis_url))
+    store.add_commit_listener(lambda version: bus.publish(DATA_CHANGED, {"version": version}))
+    # A write anywhere (another worker or host, through Redis) makes the next poll read the token
+    # afresh instead of waiting for its tick: new data shows at the first poll after the write.
+    bus.subscribe(lambda event, _payload: token.invalidate() if event == DATA_CHANGED else None)
     atexit.register(runtime.renderer.close)  # no Chromium outlives the process
     return runtime
 
@@ -71,7 +84,7 @@ def seed_demo_if_empty(runtime: Runtime) -> None:
 def init_app(server: Flask, runtime: Runtime) -> None:
     """Keep ``runtime`` on ``server`` and bind the cache to it."""
     server.extensions[RUNTIME_KEY] = runtime
-    cache.init_app(server, config=_cache_config(runtime.settings))
+    cache.init_app(server, config=cache_config(runtime.settings))
 
 
 def current_runtime() -> Runtime:
@@ -85,6 +98,3 @@ def get_store() -> Store:
     """The current runtime's store; services call this rather than opening their own."""
     return current_runtime().store
 
-
-def _cache_config(settings: Settings) -> dict:
-    return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 300}
