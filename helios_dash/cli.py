@@ -114,6 +114,34 @@ def _write_atomically(target, content) -> None:
         partial.unlink(missing_ok=True)
 
 
+@main.command()
+@_friendly_errors
+def worker():
+    """Run queued background jobs from Redis (scale-out) until stopped with SIGTERM or Ctrl-C."""
+    import signal
+    import threading
+
+    from .errors import ConfigurationError
+    from .jobs.runner import RedisJobs, run_worker
+    from .runtime import create_runtime
+
+    settings = Settings.from_env()
+    if not settings.redis_url:
+        raise ConfigurationError("A worker takes jobs from Redis: set HELIOS_REDIS_URL (without it, "
+                                 "the dashboard runs its jobs in its own process).")
+    runtime = create_runtime(settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        assert isinstance(runtime.jobs, RedisJobs)
+        click.echo(f"Worker taking jobs from {settings.redis_url}; stop with Ctrl-C.")
+        handled = run_worker(runtime.jobs, stop)
+    finally:
+        runtime.close()
+    click.echo(f"Worker stopped after {handled} job(s).")
+
+
 @main.command("init-db")
 @_friendly_errors
 def init_db():

@@ -89,3 +89,9 @@ def sa_count_validations():
     from helios_dash.schema import validations
 
     return sa.select(sa.func.count().label("n")).select_from(validations)
+
+
+def test_a_worker_without_redis_says_what_to_set(run, monkeypatch):
+    monkeypatch.delenv("HELIOS_REDIS_URL", raising=False)
+    result = run("worker")
+    assert result.exit_code == 1 and "set HELIOS_REDIS_URL" in result.output and "Traceback" not in result.output
