@@ -156,5 +156,5 @@ def test_domain_quality_chart_from_a_small_frame():
     assert list(minimums.x) == [20.0, 50.0]
     assert [row[0] for row in bars.customdata] == ["b", "a"]  # a click names the domain id
     assert "speedup" in bars.hovertemplate and "Success rate" in bars.hovertemplate
-    assert figure.layout.xaxis.title.text == "Quality score (0-100)"
+    assert figure.layout.xaxis.title.text == "Mean quality (score 0-100)"
     assert figure.layout.yaxis.title.text == "Domain"

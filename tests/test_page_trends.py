@@ -159,7 +159,7 @@ def test_trend_charts_from_a_small_frame():
     assert list(quality.data[1].y) == [50.0, 60.0]
     assert "2-week rolling mean" in quality.layout.title.subtitle.text
     assert quality.layout.xaxis.title.text == "Week starting Monday (Europe/Paris)"
-    assert quality.layout.yaxis.title.text == "Quality score (0-100)"
+    assert quality.layout.yaxis.title.text == "Mean quality (score 0-100)"
     assert "validations" in quality.data[0].hovertemplate
     count = count_trend_chart(trends)
     assert [list(t.y) for t in count.data] == [[3, 1], [2, 0]]

@@ -104,8 +104,8 @@ SPEEDUP = Metric("speedup", "Speedup", SPEEDUP_UNIT, "speedup", "The speedup of 
 MEAN_CONFIDENCE = Metric("mean_confidence", "Mean confidence", "0-1", "float2",
                          "The mean confidence the validators gave their results.")
 CONFIDENCE = Metric("confidence", "Confidence", "0-1", "float2", "The confidence of one validation.")
-TESTS = Metric("tests", "Tests", "tests", "int", "The number of tests run, summed over the validations.")
-VALIDATIONS = Metric("validations", "Validations", "validations", "int", "The number of validations.")
+TESTS = Metric("tests", "Tests", "count", "int", "The number of tests run, summed over the validations.")
+VALIDATIONS = Metric("validations", "Validations", "count", "int", "The number of validations.")
 RANK = Metric("rank", "Rank", "place", "int",
               "Place by mean quality, then mean speedup, then tests (1 = best).")
 RANK_BEST = Metric("rank_best", "Best possible rank", "place", "int",
@@ -128,6 +128,9 @@ METRICS = {m.key: m for m in (
     MAX_SPEEDUP, SPEEDUP, MEAN_CONFIDENCE, CONFIDENCE, TESTS, VALIDATIONS, RANK, RANK_BEST, RANK_WORST, TIER,
     RANK_CHANGE, PEERS, ROLLING_QUALITY, ROLLING_SPEEDUP,
 )}
+# The Overview's key figures: a field of services.overview.compare_months, and its metric.
+KEY_FIGURES = (("total_validations", VALIDATIONS), ("mean_quality", MEAN_QUALITY), ("success_rate", SUCCESS_RATE),
+               ("best_speedup", MAX_SPEEDUP))
 
 
 def metric(key: str) -> Metric:

@@ -12,6 +12,7 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from ..domain.metrics import FORMATS as NUMBER_FORMATS
 from .model import Column, Table
 from .pdf_layout import FONT, GREY, fit_text, heading, paragraph
 
@@ -27,11 +28,7 @@ SAMPLE_ROWS = 500  # rows measured for column widths: enough to see the long nam
 HEADER_FILL = (222, 226, 230)
 STRIPE_FILL = (245, 246, 248)
 FORMATS = {
-    "int": lambda v: f"{int(v):,}",
-    "float1": lambda v: f"{v:.1f}",
-    "float2": lambda v: f"{v:.2f}",
-    "percent": lambda v: f"{v:.1%}",
-    "speedup": lambda v: f"{v:.2f}x",
+    **{kind: number.show for kind, number in NUMBER_FORMATS.items()},  # as the dashboard writes them
     # A column whose rows measure different things (key figures): whole numbers as such, others to 2 decimals.
     "number": lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}",
 }

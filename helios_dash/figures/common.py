@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
+from ..domain.metrics import MEAN_QUALITY
+
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
 PALETTE = ["#0d6efd", "#d63384", "#198754", "#fd7e14", "#6f42c1", "#20c997", "#dc3545", "#0dcaf0",
            "#6c757d", "#ffc107"]
 NO_DATA = "No validations match these filters."
+INTERVAL_TITLE = f"{MEAN_QUALITY.label} with 95% interval"  # the charts of means with their intervals
 # Toolbar buttons that upload a chart's data to Plotly's cloud: plotly.js 4's name, then 2.x's.
 CLOUD_BUTTONS = ("sendChartToCloud", "sendDataToCloud", "editInChartStudio")
 # The mode bar takes the top 26-30 px at the right; on a phone it spans the width. The title

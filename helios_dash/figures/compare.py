@@ -4,9 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .common import PALETTE, base_figure, empty_figure
+from ..domain.metrics import MEAN_QUALITY, VALIDATIONS
+from .common import INTERVAL_TITLE, PALETTE, base_figure, empty_figure
 
-QUALITY_TITLE = "Mean quality with 95% interval"
+QUALITY_TITLE = INTERVAL_TITLE
 NO_RUNS = "None of these algorithms has validations in this date range."
 
 
@@ -19,7 +20,7 @@ def compare_quality_chart(metrics: pd.DataFrame) -> go.Figure:
     """One dot per algorithm at its mean quality, the 95% interval as error bars, in the chosen order."""
     if metrics["mean_quality"].isna().all():
         return empty_figure(QUALITY_TITLE, NO_RUNS)
-    figure = base_figure(QUALITY_TITLE, "Mean quality (score 0-100)", "Algorithm",
+    figure = base_figure(QUALITY_TITLE, MEAN_QUALITY.axis, "Algorithm",
                          height=140 + 34 * len(metrics))
     for position, row in enumerate(metrics.itertuples()):
         figure.add_trace(go.Scatter(
@@ -28,8 +29,8 @@ def compare_quality_chart(metrics: pd.DataFrame) -> go.Figure:
             error_x={"type": "data", "symmetric": False, "array": [row.ci_high - row.mean_quality],
                      "arrayminus": [row.mean_quality - row.ci_low], "color": colour(position)},
             customdata=[[_interval(row.ci_low, row.ci_high), row.validations]],
-            hovertemplate="%{y}<br>Mean quality %{x:.1f}, 95% interval %{customdata[0]}"
-                          "<br>%{customdata[1]:,} validations<extra></extra>",
+            hovertemplate=(f"%{{y}}<br>{MEAN_QUALITY.label} {MEAN_QUALITY.hover('x')}, 95% interval %{{customdata[0]}}"
+                           f"<br>{VALIDATIONS.hover('customdata[1]')} validations<extra></extra>"),
         ))
     figure.update_yaxes(categoryorder="array", categoryarray=list(metrics["name"]), autorange="reversed",
                         automargin=True)
@@ -39,10 +40,10 @@ def compare_quality_chart(metrics: pd.DataFrame) -> go.Figure:
 
 def compare_trends_chart(trends: pd.DataFrame, granularity: str = "week", tz: str = "UTC") -> go.Figure:
     """Mean quality per period, one line per algorithm, overlaid."""
-    title = f"Mean quality per {granularity}"
+    title = f"{MEAN_QUALITY.label} per {granularity}"
     if trends["validations"].sum() == 0:
         return empty_figure(title, NO_RUNS)
-    figure = base_figure(title, f"{granularity.capitalize()} starting ({tz})", "Mean quality (score 0-100)")
+    figure = base_figure(title, f"{granularity.capitalize()} starting ({tz})", MEAN_QUALITY.axis)
     for position, algorithm in enumerate(trends["algorithm_id"].cat.categories):
         series = trends[trends["algorithm_id"] == algorithm]
         if series.empty:
@@ -51,7 +52,8 @@ def compare_trends_chart(trends: pd.DataFrame, granularity: str = "week", tz: st
             x=series["period_start"], y=series["mean_quality"], mode="lines+markers",
             name=series["name"].iloc[0], line={"color": colour(position)}, marker={"size": 5},
             customdata=series[["validations"]], connectgaps=False,
-            hovertemplate="%{fullData.name}: %{y:.1f} (%{customdata[0]:,} validations)<extra></extra>",
+            hovertemplate=(f"%{{fullData.name}}: {MEAN_QUALITY.hover('y')} "
+                           f"({VALIDATIONS.hover('customdata[0]')} validations)<extra></extra>"),
         ))
     # One hover box per period lists every algorithm: the comparison is read across lines.
     figure.update_layout(hovermode="x unified")
@@ -60,4 +62,4 @@ def compare_trends_chart(trends: pd.DataFrame, granularity: str = "week", tz: st
 
 
 def _interval(low: float, high: float) -> str:
-    return f"{low:.1f}-{high:.1f}" if pd.notna(low) else "n/a (fewer than 2 validations)"
+    return f"{MEAN_QUALITY.show(low)}-{MEAN_QUALITY.show(high)}" if pd.notna(low) else "n/a (fewer than 2 validations)"

@@ -4,17 +4,18 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..domain.metrics import MEAN_QUALITY, RANK, VALIDATIONS
 from ..services.leaderboard import add_rank_ranges
-from .common import PALETTE, base_figure, empty_figure
+from .common import INTERVAL_TITLE, PALETTE, base_figure, empty_figure
 
 TOP = 25
 ROW_HEIGHT = 36  # pixels per algorithm: its name on a line of its own, then its interval
-NAME = "Mean quality, 95% interval"
+NAME = f"{MEAN_QUALITY.label}, 95% interval"
 BREAK_NAME = "Tier break: no interval overlaps across the line"
 BREAK_LINE = {"color": PALETTE[8], "width": 1, "dash": "dash"}
 HOVER = ("%{y} (%{customdata[0]})<br>%{customdata[3]}"
-         "<br>Mean quality %{x:.1f}, 95% interval %{customdata[1]}"
-         "<br>%{customdata[2]:,} validations<extra></extra>")
+         f"<br>{MEAN_QUALITY.label} {MEAN_QUALITY.hover('x')}, 95% interval %{{customdata[1]}}"
+         f"<br>{VALIDATIONS.hover('customdata[2]')} validations<extra></extra>")
 
 
 def leaderboard_chart(board: pd.DataFrame, top: int = TOP) -> go.Figure:
@@ -24,14 +25,14 @@ def leaderboard_chart(board: pd.DataFrame, top: int = TOP) -> go.Figure:
     every interval above it lies entirely above every interval below. Within a
     tier the hover's rank range says how far each algorithm's place may move.
     """
-    title = f"Mean quality with 95% interval, top {top}"
+    title = f"{INTERVAL_TITLE}, top {top}"
     if board.empty:
         return empty_figure(title)
     if "rank_best" not in board:
         board = add_rank_ranges(board)
     shown = board.sort_values("rank").head(top)
     shown = shown.assign(label="#" + shown["rank"].astype(str) + " " + shown["name"])
-    figure = base_figure(title, "Mean quality (score 0-100)", "", height=170 + ROW_HEIGHT * len(shown))
+    figure = base_figure(title, MEAN_QUALITY.axis, "", height=170 + ROW_HEIGHT * len(shown))
     figure.add_trace(_interval_dots(shown))
     _draw_tier_breaks(figure, shown["tier"].tolist())
     _name_rows(figure, list(shown["label"]))
@@ -55,12 +56,12 @@ def _name_rows(figure: go.Figure, labels: list[str]) -> None:
 def rank_range_text(rank: int, best: int, worst: int) -> str:
     """``Rank 3 (possible 2-7)``, as the table's ``3 (2-7)``; ``Rank 1 (no other possible)`` for one place."""
     if best == worst:
-        return f"Rank {rank} (no other possible)"
-    return f"Rank {rank} (possible {best}-{worst})"
+        return f"{RANK.label} {rank} (no other possible)"
+    return f"{RANK.label} {rank} (possible {best}-{worst})"
 
 
 def _interval_dots(shown: pd.DataFrame) -> go.Scatter:
-    interval = [f"{low:.1f}-{high:.1f}" if pd.notna(low) else "n/a (one validation)"
+    interval = [f"{MEAN_QUALITY.show(low)}-{MEAN_QUALITY.show(high)}" if pd.notna(low) else "n/a (one validation)"
                 for low, high in zip(shown["ci_low"], shown["ci_high"])]
     ranks = [rank_range_text(*r) for r in zip(shown["rank"], shown["rank_best"], shown["rank_worst"])]
     colour = PALETTE[0]

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..domain.metrics import (MEAN_QUALITY, MEAN_SPEEDUP, ROLLING_QUALITY, ROLLING_SPEEDUP, VALIDATIONS,
+                              Metric)
 from .common import PALETTE, base_figure, empty_figure
 
 PERIOD_AXIS = {"day": "Day", "week": "Week starting Monday", "month": "Month"}
@@ -16,16 +18,15 @@ PERIOD_HOVER = {"day": "%a %d %b %Y", "week": "week of %d %b %Y", "month": "%B %
 PERIOD_LENGTH = {"day": pd.DateOffset(days=1), "week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1)}
 
 
-class Metric(NamedTuple):
-    column: str
-    rolling_column: str
-    label: str
-    axis: str
-    value_format: str
+class Measure(NamedTuple):
+    """A measure per period and its rolling mean, both from the metric registry."""
+
+    each: Metric
+    rolling: Metric
 
 
-QUALITY = Metric("mean_quality", "rolling_quality", "Mean quality", "Quality score (0-100)", ".1f")
-SPEEDUP = Metric("mean_speedup", "rolling_speedup", "Mean speedup", "Speedup (x baseline)", ".2f")
+QUALITY = Measure(MEAN_QUALITY, ROLLING_QUALITY)
+SPEEDUP = Measure(MEAN_SPEEDUP, ROLLING_SPEEDUP)
 
 
 def quality_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str = "UTC",
@@ -42,11 +43,11 @@ def speedup_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str
 
 def count_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str = "UTC") -> go.Figure:
     """Validations per period as bars, stacked by series."""
-    title = f"Validations per {granularity}"
+    title = f"{VALIDATIONS.label} per {granularity}"
     if _is_empty(trends):
         return empty_figure(title)
-    figure = base_figure(title, _x_title(granularity, tz), "Validations (count)")
-    hover = f"%{{x|{PERIOD_HOVER[granularity]}}}<br>%{{fullData.name}}: %{{y:,}} validations<extra></extra>"
+    figure = base_figure(title, _x_title(granularity, tz), VALIDATIONS.axis)
+    hover = f"%{{x|{PERIOD_HOVER[granularity]}}}<br>%{{fullData.name}}: {VALIDATIONS.hover('y')} validations<extra></extra>"
     for colour, (name, part) in zip(cycle(PALETTE), _series(trends)):
         figure.add_trace(go.Bar(x=part["period_start"], y=part["validations"], name=name, marker_color=colour,
                                 hovertemplate=hover))
@@ -55,14 +56,14 @@ def count_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str =
     return mark_period_in_progress(figure, trends, granularity, tz)
 
 
-def _metric_chart(trends: pd.DataFrame, metric: Metric, granularity: str, tz: str,
+def _metric_chart(trends: pd.DataFrame, measure: Measure, granularity: str, tz: str,
                   rolling: int | None) -> go.Figure:
-    title = f"{metric.label} per {granularity}"
+    title = f"{measure.each.label} per {granularity}"
     if _is_empty(trends):
         return empty_figure(title)
-    figure = base_figure(title, _x_title(granularity, tz), metric.axis)
+    figure = base_figure(title, _x_title(granularity, tz), measure.each.axis)
     for colour, (name, part) in zip(cycle(PALETTE), _series(trends)):
-        figure.add_traces(_metric_traces(part, name, colour, metric, granularity, rolling))
+        figure.add_traces(_metric_traces(part, name, colour, measure, granularity, rolling))
     figure.update_layout(showlegend=trends["series"].nunique() > 1)
     if rolling:
         figure.update_layout(margin_t=70, title_subtitle_text=(
@@ -83,24 +84,25 @@ def mark_period_in_progress(figure: go.Figure, trends: pd.DataFrame, granularity
     return figure
 
 
-def _metric_traces(part: pd.DataFrame, name: str, colour: str, metric: Metric, granularity: str,
+def _metric_traces(part: pd.DataFrame, name: str, colour: str, measure: Measure, granularity: str,
                    rolling: int | None) -> list[go.Scatter]:
     # With a rolling mean, the line is the mean and the legend names it; each period is a faint dot.
     # The name enters the hover through %{fullData.name}: a label is data, never template syntax.
+    metric = measure.each
     when = f"%{{x|{PERIOD_HOVER[granularity]}}}<br>%{{fullData.name}}<br>{metric.label}"
     each = go.Scatter(
-        x=part["period_start"], y=part[metric.column], customdata=part[["validations"]],
+        x=part["period_start"], y=part[metric.key], customdata=part[["validations"]],
         name=f"{name}, each {granularity}" if rolling else name, legendgroup=name, showlegend=not rolling,
         mode="markers" if rolling else "lines+markers", connectgaps=False, opacity=0.45 if rolling else 1,
         marker={"color": colour, "size": 5}, line={"color": colour},
-        hovertemplate=f"{when} %{{y:{metric.value_format}}}<br>%{{customdata[0]:,}} validations<extra></extra>",
+        hovertemplate=f"{when} {metric.hover('y')}<br>{VALIDATIONS.hover('customdata[0]')} validations<extra></extra>",
     )
     if not rolling:
         return [each]
     mean = go.Scatter(
-        x=part["period_start"], y=part[metric.rolling_column], name=name, legendgroup=name, mode="lines",
+        x=part["period_start"], y=part[measure.rolling.key], name=name, legendgroup=name, mode="lines",
         line={"color": colour, "width": 3},
-        hovertemplate=f"{when} over the last {rolling} {granularity}s %{{y:{metric.value_format}}}<extra></extra>",
+        hovertemplate=f"{when} over the last {rolling} {granularity}s {metric.hover('y')}<extra></extra>",
     )
     return [each, mean]
 

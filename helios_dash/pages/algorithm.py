@@ -6,6 +6,8 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from ..domain.metrics import (CI_HIGH, CI_LOW, CONFIDENCE, MEAN_QUALITY, MEAN_SPEEDUP, QUALITY, RANK, SPEEDUP,
+                              SUCCESS_RATE, TESTS, VALIDATIONS)
 from ..figures.algorithm import algorithm_trend_chart, rank_history_chart
 from ..filters import Filters
 from ..services.algorithm import AlgorithmProfile, find_algorithm, profile_algorithm
@@ -106,11 +108,11 @@ def figure_cards(profile: AlgorithmProfile) -> html.Div:
     if row is None:
         return dbc.Alert(f"No validations of {profile.about['name']} in this period.", color="info")
     cards = [
-        ("Mean quality", f"{row['mean_quality']:.1f}", interval_note(row)),
-        (f"Rank in {domain}", rank_text(row), f"of {profile.peers} algorithms; possible range in brackets"),
-        ("Mean speedup", f"{row['mean_speedup']:.2f}x", "against the domain's baseline"),
-        ("Success rate (quality > 70)", f"{row['success_rate']:.1%}", ""),
-        ("Validations", f"{row['validations']:,}", f"{row['tests']:,} tests"),
+        (MEAN_QUALITY.label, MEAN_QUALITY.show(row["mean_quality"]), interval_note(row)),
+        (f"{RANK.label} in {domain}", rank_text(row), f"of {profile.peers} algorithms; possible range in brackets"),
+        (MEAN_SPEEDUP.label, MEAN_SPEEDUP.show(row["mean_speedup"]), "against the domain's baseline"),
+        (SUCCESS_RATE.label, SUCCESS_RATE.show(row["success_rate"]), ""),
+        (VALIDATIONS.label, VALIDATIONS.show(row["validations"]), f"{TESTS.show(row['tests'])} tests"),
     ]
     return dbc.Row([dbc.Col(dbc.Card(dbc.CardBody([
         html.Div(label, className="small text-muted"),
@@ -123,7 +125,7 @@ def interval_note(row: dict) -> str:
     """``95% interval 89.4–91.1``, or why there is none."""
     if row.get("ci_low") is None:
         return "one validation: no interval"
-    return f"95% interval {row['ci_low']:.1f}–{row['ci_high']:.1f}"
+    return f"95% interval {CI_LOW.show(row['ci_low'])}–{CI_HIGH.show(row['ci_high'])}"
 
 
 def rank_text(row: dict) -> str:
@@ -132,7 +134,8 @@ def rank_text(row: dict) -> str:
     return f"{int(row['rank'])}" if best == worst else f"{int(row['rank'])} ({best}-{worst})"
 
 
-LATEST_HEADERS = ["When", "Quality", "Confidence", "Speedup", "Tests", "Validator", "Hypothesis"]
+LATEST_MEASURES = (QUALITY, CONFIDENCE, SPEEDUP, TESTS)  # of each validation, between its time and its validator
+LATEST_HEADERS = ["When", *(m.label for m in LATEST_MEASURES), "Validator", "Hypothesis"]
 
 
 def latest_table(latest: pd.DataFrame, tz: str) -> html.Div:
@@ -142,9 +145,8 @@ def latest_table(latest: pd.DataFrame, tz: str) -> html.Div:
         return html.Div([title, dbc.Alert("No validations in this period.", color="info")])
     when = pd.to_datetime(latest["created_at"], utc=True).dt.tz_convert(tz)
     rows = [html.Tr([
-        html.Td(stamp.strftime("%Y-%m-%d %H:%M")), html.Td(f"{r.quality:.1f}"), html.Td(f"{r.confidence:.2f}"),
-        html.Td(f"{r.speedup:.2f}x"), html.Td(f"{r.tests:,}"), html.Td(r.validator or NONE),
-        html.Td(r.hypothesis_id or NONE),
+        html.Td(stamp.strftime("%Y-%m-%d %H:%M")), *(html.Td(m.show(getattr(r, m.key))) for m in LATEST_MEASURES),
+        html.Td(r.validator or NONE), html.Td(r.hypothesis_id or NONE),
     ]) for stamp, r in zip(when, latest.itertuples())]
     header = html.Thead(html.Tr([html.Th(h) for h in LATEST_HEADERS]))
     return html.Div([title, dbc.Table([header, html.Tbody(rows)], size="sm", striped=True, responsive=True),

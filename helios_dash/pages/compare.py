@@ -6,10 +6,14 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, callback, dcc, html
 
+from ..domain.metrics import (MAX_SPEEDUP, MEAN_CONFIDENCE, MEAN_QUALITY, MEAN_SPEEDUP, SUCCESS_RATE, TESTS,
+                              VALIDATIONS)
+from ..domain.types import type_label
 from ..errors import HeliosError
 from ..figures.common import empty_figure
 from ..figures.compare import QUALITY_TITLE, colour, compare_quality_chart, compare_trends_chart
 from ..filters import Filters
+from ..reports.sentences import SIGNIFICANCE_NOTE
 from ..services.catalog import algorithm_options
 from ..services.compare import compare_algorithms, compare_trends
 from ..ui import controls, ids
@@ -24,16 +28,12 @@ controls.keep_dates_in_order(PAGE)
 
 PROMPT = "Choose 2 to 8 algorithms above to see their metrics side by side."
 NONE = "—"
+SIDE_BY_SIDE = (SUCCESS_RATE, MEAN_SPEEDUP, MAX_SPEEDUP, MEAN_CONFIDENCE, VALIDATIONS, TESTS)  # below the quality
 METRICS = [  # label, how to show a row of the comparison
     ("Domain", lambda r: r.domain),
-    ("Type", lambda r: r.type.capitalize()),
-    ("Mean quality (95% interval)", lambda r: _quality(r.mean_quality, r.ci_low, r.ci_high)),
-    ("Success rate (quality > 70)", lambda r: _number(r.success_rate, "{:.1%}")),
-    ("Mean speedup", lambda r: _number(r.mean_speedup, "{:.2f}x")),
-    ("Best speedup", lambda r: _number(r.max_speedup, "{:.2f}x")),
-    ("Mean confidence", lambda r: _number(r.mean_confidence, "{:.2f}")),
-    ("Validations", lambda r: f"{r.validations:,}"),
-    ("Tests", lambda r: f"{r.tests:,}"),
+    ("Type", lambda r: type_label(r.type)),
+    (f"{MEAN_QUALITY.label} (95% interval)", lambda r: _quality(r.mean_quality, r.ci_low, r.ci_high)),
+    *((m.label, lambda r, m=m: _number(getattr(r, m.key), m.show)) for m in SIDE_BY_SIDE),
 ]
 
 
@@ -124,7 +124,7 @@ def nothing_to_compare(message: str) -> tuple:
     """The outputs of ``update_compare`` when there is no valid choice: the message, empty charts."""
     waiting = "Nothing to compare yet."
     return (dbc.Alert(message, color="info", className="py-2"), None, None,
-            empty_figure(QUALITY_TITLE, waiting), empty_figure("Mean quality over time", waiting))
+            empty_figure(QUALITY_TITLE, waiting), empty_figure(f"{MEAN_QUALITY.label} over time", waiting))
 
 
 def metrics_table(metrics: pd.DataFrame, filters: Filters | None = None) -> html.Div:
@@ -151,11 +151,10 @@ def differences_table(differences: pd.DataFrame, metrics: pd.DataFrame, filters:
                  algorithm_link(d.algorithm_b, names[d.algorithm_b], filters)]),
         html.Td(_quality(d.mean_quality_diff, d.quality_diff_ci_low, d.quality_diff_ci_high, signed=True)),
         html.Td(_significance(d)),
-        html.Td(_number(d.mean_speedup_diff, "{:+.2f}x")),
-        html.Td(_number(d.success_rate_diff * 100, "{:+.1f} pts")),
+        html.Td(_number(d.mean_speedup_diff, MEAN_SPEEDUP.show_change)),
+        html.Td(_number(d.success_rate_diff, SUCCESS_RATE.show_change)),
     ]) for d in differences.itertuples()]
-    note = html.P("Significant: the 95% interval of the quality difference excludes zero (Welch, normal "
-                  "approximation).", className="small text-muted")
+    note = html.P(SIGNIFICANCE_NOTE, className="small text-muted")
     return html.Div([html.H5("Differences"), dbc.Table([header, html.Tbody(rows)], size="sm", striped=True,
                                                         responsive=True), note])
 
@@ -171,12 +170,12 @@ def _significance(difference) -> dbc.Badge:
 def _quality(mean, low, high, signed: bool = False) -> str:
     if pd.isna(mean):
         return NONE
-    number = "{:+.1f}" if signed else "{:.1f}"
-    shown = number.format(mean)
+    number = MEAN_QUALITY.show_change if signed else MEAN_QUALITY.show
+    shown = number(mean)
     if pd.isna(low):
         return shown
-    return f"{shown} [{number.format(low)}, {number.format(high)}]"
+    return f"{shown} [{number(low)}, {number(high)}]"
 
 
-def _number(value, pattern: str) -> str:
-    return pattern.format(value) if pd.notna(value) else NONE
+def _number(value, show) -> str:
+    return show(value) if pd.notna(value) else NONE

@@ -7,6 +7,7 @@ import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
+from ..domain.metrics import MAX_SPEEDUP, MEAN_QUALITY, MEAN_SPEEDUP, MIN_QUALITY, SUCCESS_RATE, VALIDATIONS
 from ..figures.common import NO_DATA
 from ..figures.domains import domain_quality_chart
 from ..filters import Filters
@@ -21,14 +22,10 @@ PAGE = "domains"
 dash.register_page(__name__, path="/domains", name="Domains", title="HELIOS Analytics: Domains")
 controls.keep_dates_in_order(PAGE)
 
-STATS = [  # field, label, format of the value
-    ("validations", "Validations", "{:,}"),
-    ("algorithms", "Algorithms", "{:,}"),
-    ("mean_quality", "Mean quality", "{:.1f}"),
-    ("min_quality", "Lowest quality", "{:.1f}"),
-    ("mean_speedup", "Mean speedup", "{:.2f}x"),
-    ("max_speedup", "Best speedup", "{:.2f}x"),
-    ("success_rate", "Success rate (quality > 70)", "{:.1%}"),
+STATS = [  # field, label, how the value is shown
+    (VALIDATIONS.key, VALIDATIONS.label, VALIDATIONS.show),
+    ("algorithms", "Algorithms", "{:,}".format),  # how many algorithms: a count, not a measure of them
+    *((m.key, m.label, m.show) for m in (MEAN_QUALITY, MIN_QUALITY, MEAN_SPEEDUP, MAX_SPEEDUP, SUCCESS_RATE)),
 ]
 
 
@@ -112,8 +109,8 @@ def domain_card(row) -> html.Div:
     """A domain's card: its name, its statistics in two columns, the focus button."""
     cells = [html.Div([
         html.Div(label, className="small text-muted"),
-        html.Div(value_format.format(getattr(row, field)), className="fw-semibold", **{"data-stat": field}),
-    ], className="col-6 mb-2") for field, label, value_format in STATS]
+        html.Div(show(getattr(row, field)), className="fw-semibold", **{"data-stat": field}),
+    ], className="col-6 mb-2") for field, label, show in STATS]
     focus = dbc.Button("Show only this domain", id={"type": ids.DOMAINS_FOCUS, "domain": row.domain_id},
                        size="sm", color="primary", outline=True)
     card = dbc.Card([

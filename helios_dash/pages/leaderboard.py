@@ -10,9 +10,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from ..domain.metrics import (CI_HIGH, CI_LOW, MEAN_QUALITY, MEAN_SPEEDUP, RANK, RANK_CHANGE, TESTS, VALIDATIONS,
+                              Metric)
+from ..domain.types import TYPE_LABELS
 from ..errors import BadRequest
 from ..figures.leaderboard import leaderboard_chart
-from ..filters import MAX_TEXT_LENGTH, TYPE_LABELS, Filters, zone_info
+from ..filters import MAX_TEXT_LENGTH, Filters, zone_info
 from ..services.catalog import domain_options
 from ..services.leaderboard import format_sort, parse_sort, rank_algorithms, summarize_leaderboard
 from ..ui import controls, ids
@@ -32,29 +35,32 @@ RANK_LEGEND = ("Rank 3 (2-7): 3rd by mean quality, and given the 95% intervals a
 RANK_RANGE = ("params.data.rank_best == params.data.rank_worst ? '' + params.value : "
               "params.value + ' (' + params.data.rank_best + '-' + params.data.rank_worst + ')'")
 TIER_BAND = {"backgroundColor": "#eef3fb"}  # every other tier (see services.leaderboard.rank_tiers)
-DECIMAL, SPEEDUP = "d3.format('.1f')(params.value)", "d3.format('.2f')(params.value) + 'x'"
 INTERVAL = ("params.value == null ? 'n/a' : "
-            "d3.format('.1f')(params.value) + ' – ' + d3.format('.1f')(params.data.ci_high)")
+            f"{CI_HIGH.d3_formatter()} + ' – ' + {CI_HIGH.d3_formatter('params.data.ci_high')}")
 HIGH_FIRST = {"sortingOrder": ["desc", "asc", None]}  # a first click on a measure shows the best first
 NARROW = {"flex": 0, "minWidth": 60}  # fixed width: the flexible columns share the rest
+
+
+def measure_column(metric: Metric) -> tuple[str, str, dict]:
+    """A column of a registry metric: its key, its label, its number format; best first on a first click."""
+    return metric.key, metric.label, {"valueFormatter": {"function": metric.d3_formatter()}, **HIGH_FIRST}
+
+
 COLUMNS = [  # field, header, column options
-    ("rank", "Rank (possible)", {**NARROW, "width": 130, "valueFormatter": {"function": RANK_RANGE},
-                                 "headerTooltip": RANK_LEGEND}),
-    ("rank_change", "Change", {**NARROW, "width": 100, "valueFormatter": {"function": "params.data.change_label"},
-                               "headerTooltip": "Places gained (▲) or lost (▼) against the previous period",
-                               "cellClassRules": {"text-success": "params.value > 0",
-                                                  "text-danger": "params.value < 0"}, **HIGH_FIRST}),
+    (RANK.key, f"{RANK.label} (possible)", {**NARROW, "width": 130, "valueFormatter": {"function": RANK_RANGE},
+                                            "headerTooltip": RANK_LEGEND}),
+    (RANK_CHANGE.key, "Change", {**NARROW, "width": 100, "valueFormatter": {"function": "params.data.change_label"},
+                                 "headerTooltip": "Places gained (▲) or lost (▼) against the previous period",
+                                 "cellClassRules": {"text-success": "params.value > 0",
+                                                    "text-danger": "params.value < 0"}, **HIGH_FIRST}),
     ("name", "Algorithm", {"minWidth": 200, "flex": 2, "cellRenderer": "AlgorithmLink",  # to its page
                            "cellRendererParams": {"path": ALGORITHM_PATH, "sharedKeys": list(SHARED_KEYS)}}),
     ("domain", "Domain", {"minWidth": 120, "flex": 1}),
     ("type", "Type", {**NARROW, "width": 100,  # "Hybrid", as filters.type_label shows it; the value stays "hybrid"
                       "valueFormatter": {"function": f"({json.dumps(TYPE_LABELS)})[params.value] || params.value"}}),
-    ("mean_quality", "Mean quality", {"valueFormatter": {"function": DECIMAL}, **HIGH_FIRST}),
-    ("ci_low", "95% interval", {"valueFormatter": {"function": INTERVAL}, "minWidth": 120, **HIGH_FIRST}),
-    ("mean_speedup", "Speedup", {"valueFormatter": {"function": SPEEDUP}, **HIGH_FIRST}),
-    ("tests", "Tests", {"valueFormatter": {"function": "d3.format(',')(params.value)"}, **HIGH_FIRST}),
-    ("validations", "Validations", {"valueFormatter": {"function": "d3.format(',')(params.value)"},
-                                    **HIGH_FIRST}),
+    measure_column(MEAN_QUALITY),
+    (CI_LOW.key, "95% interval", {"valueFormatter": {"function": INTERVAL}, "minWidth": 120, **HIGH_FIRST}),
+    measure_column(MEAN_SPEEDUP), measure_column(TESTS), measure_column(VALIDATIONS),
 ]
 
 
@@ -101,11 +107,11 @@ def range_hint(filters: Filters) -> html.Div:
     previous = filters.previous_period()
     if previous is None:
         return dbc.Alert([
-            "Rank change needs a date range (a start and an end): it compares with the period of equal "
-            "length just before. ",
+            f"{RANK_CHANGE.label} needs a date range (a start and an end): it compares with the period of "
+            "equal length just before. ",
             dbc.Button("Last 30 days", id=ids.LEADERBOARD_LAST_30, size="sm", color="primary", className="ms-1"),
         ], id=ids.LEADERBOARD_RANGE_HINT, color="info", className="py-2")
-    return html.P(f"Rank change: against {previous.start} to {previous.end}.",
+    return html.P(f"{RANK_CHANGE.label}: against {previous.start} to {previous.end}.",
                   id=ids.LEADERBOARD_RANGE_HINT, className="small text-muted")
 
 

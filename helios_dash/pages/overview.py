@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from ..domain.metrics import KEY_FIGURES, MEAN_QUALITY, MEAN_SPEEDUP
 from ..figures.overview import quality_sparkline_chart
 from ..filters import Filters
 from ..services.catalog import domain_options
@@ -25,13 +26,6 @@ SIGNIFICANCE_NOTE = ("A change is coloured only when significant at the 95% leve
                      "(a period in progress counts its elapsed hours); best speedup is never coloured.")
 dash.register_page(__name__, path="/", name="Overview", title="HELIOS Analytics: Overview")
 
-KPIS = [  # field, label, format of the value, format of the change, change scale
-    ("total_validations", "Validations", "{:,.0f}", "{:+,.0f}", 1),
-    ("mean_quality", "Mean quality", "{:.1f}", "{:+.1f}", 1),
-    # A rate's change is a difference of percentages: percentage points, not a percent change.
-    ("success_rate", "Success rate (quality > 70)", "{:.1%}", "{:+.1f} pts", 100),
-    ("best_speedup", "Best speedup", "{:.2f}x", "{:+.2f}x", 1),
-]
 
 
 def layout(**query):
@@ -124,18 +118,19 @@ def kpi_cards(months: pd.DataFrame, period: str = "month") -> dbc.Row:
     current, previous = months.loc["current"], months.loc["previous"]
     significant = significant_changes(months)
     cards = []
-    for field, label, value_format, change_format, scale in KPIS:
+    for field, metric in KEY_FIGURES:
         value, before = current[field], previous[field]
-        shown = value_format.format(value) if pd.notna(value) else "no data"
-        change = (value - before) * scale if pd.notna(value) and pd.notna(before) else None
+        shown = metric.show(value) if pd.notna(value) else "no data"
+        # In the metric's unit of change: a rate's change is in percentage points, not a percent change.
+        change = (value - before) * metric.number.change_scale if pd.notna(value) and pd.notna(before) else None
         # Validations are tested per hour elapsed: the colour follows that rate, not the raw count.
         direction = rate_change(months) if field == "total_validations" and "hours" in months else None
-        text, colour = describe_change(change, change_format, significant[field], direction)
+        text, colour = describe_change(change, metric.number.change, significant[field], direction)
         note = f"{text} vs {previous['period']}" if change is not None else f"nothing to compare in {previous['period']}"
         if field == "total_validations" and change is not None:
             note += _rate_note(months)
         cards.append(dbc.Col(dbc.Card(dbc.CardBody([
-            html.Div(label, className="small text-muted"),
+            html.Div(metric.label, className="small text-muted"),
             html.Div(shown, className="fs-3 fw-semibold", **{"data-kpi": field}),
             html.Div(note, className=f"small {colour}"),
         ])), xs=6, lg=3, className="mb-2"))
@@ -184,9 +179,11 @@ def leaders_table(board: pd.DataFrame, filters: Filters | None = None) -> html.D
         return html.Div([title, dbc.Alert("No validations match these filters.", color="info")])
     rows = [html.Tr([
         html.Td(int(r.rank)), html.Td(algorithm_link(r.algorithm_id, r.name, filters)), html.Td(r.domain),
-        html.Td(f"{r.mean_quality:.1f}" + (f" ± {(r.ci_high - r.ci_low) / 2:.1f}" if pd.notna(r.ci_high) else "")),
-        html.Td(f"{r.mean_speedup:.2f}x"),
+        html.Td(MEAN_QUALITY.show(r.mean_quality)
+                + (f" ± {MEAN_QUALITY.show((r.ci_high - r.ci_low) / 2)}" if pd.notna(r.ci_high) else "")),
+        html.Td(MEAN_SPEEDUP.show(r.mean_speedup)),
     ]) for r in board.itertuples()]
-    header = html.Thead(html.Tr([html.Th(h) for h in ["#", "Algorithm", "Domain", "Quality (95% CI)", "Speedup"]]))
+    headers = ["#", "Algorithm", "Domain", f"{MEAN_QUALITY.label} (95% CI)", MEAN_SPEEDUP.label]
+    header = html.Thead(html.Tr([html.Th(h) for h in headers]))
     return html.Div([title, dbc.Table([header, html.Tbody(rows)], size="sm", striped=True, responsive=True),
                      dcc.Link("Full leaderboard", href="/leaderboard")])

@@ -51,9 +51,6 @@ KPI_COLUMNS = (
     Column("previous_period", "Compared with"), Column("previous_value", "Previous value", "number"),
     Column("change", "Change", "number"),
 )
-# The Overview's key figures: the field of services.overview.compare_months, and its metric.
-KPI_METRICS = (("total_validations", m.VALIDATIONS), ("mean_quality", m.MEAN_QUALITY),
-               ("success_rate", m.SUCCESS_RATE), ("best_speedup", m.MAX_SPEEDUP))
 RECENT_COLUMNS = (Column("period_start", "Day", "date"), of(m.VALIDATIONS), of(m.MEAN_QUALITY))
 TOP_COLUMNS = (of(m.RANK), NAME, DOMAIN, of(m.MEAN_QUALITY), *INTERVAL, of(m.MEAN_SPEEDUP))
 

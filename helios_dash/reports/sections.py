@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..domain.metrics import KEY_FIGURES, MEAN_QUALITY, MEAN_SPEEDUP, VALIDATIONS
 from ..domain.types import type_label
 from ..errors import BadRequest
 from ..exports.model import Chart, Table, ViewOptions
 from ..figures.algorithm import algorithm_trend_chart, rank_history_chart
+from ..figures.common import INTERVAL_TITLE
 from ..figures.compare import QUALITY_TITLE, compare_quality_chart, compare_trends_chart
 from ..figures.domains import QUALITY_TITLE as DOMAINS_TITLE, domain_quality_chart
 from ..figures.leaderboard import leaderboard_chart
@@ -29,7 +31,7 @@ from ..services.leaderboard import rank_algorithms, search_board, summarize_lead
 from ..services.overview import compare_months, describe_comparison, recent_quality_trend, top_algorithms
 from ..services.trends import track_performance
 from .columns import (ALGORITHM_COLUMNS, ALGORITHM_COLUMNS_SHOWN, COMPARISON_COLUMNS, DIFFERENCE_COLUMNS,
-                      KPI_COLUMNS, KPI_METRICS, LATEST_COLUMNS, LEADERBOARD_COLUMNS, RANK_HISTORY_COLUMNS,
+                      KPI_COLUMNS, LATEST_COLUMNS, LEADERBOARD_COLUMNS, RANK_HISTORY_COLUMNS,
                       RECENT_COLUMNS, ROLLING_COLUMNS, STATISTICS_COLUMNS, TOP_COLUMNS, TREND_COLUMNS)
 from .sentences import (SIGNIFICANCE_NOTE, describe_domains, describe_intervals, describe_recent,
                         describe_significance, describe_standing, describe_trends)
@@ -40,7 +42,7 @@ def _kpis(filters: Filters, _options: ViewOptions) -> dict:
     months = compare_months(filters)
     now, before = months.loc["current"], months.loc["previous"]
     rows = []
-    for field, metric in KPI_METRICS:
+    for field, metric in KEY_FIGURES:
         value, previous, scale = now.get(field), before.get(field), metric.number.change_scale
         # A share is shown in percent, and its change in points.
         unit = f"{metric.unit} (change in points)" if scale != 1 else metric.unit
@@ -50,7 +52,7 @@ def _kpis(filters: Filters, _options: ViewOptions) -> dict:
                      "change": _scaled(value - previous, scale) if pd.notna(value) and pd.notna(previous) else None})
     frame = pd.DataFrame(rows).astype({"value": float, "previous_value": float, "change": float})
     cards = [(metric.label, "no data" if pd.isna(now.get(field)) else metric.show(now[field]))
-             for field, metric in KPI_METRICS]
+             for field, metric in KEY_FIGURES]
     return {"tables": [Table("key_figures", "Key figures", KPI_COLUMNS, frame)], "kpis": cards,
             "notes": [f"Key figures: {describe_comparison(months)}.", describe_significance(months)]}
 
@@ -78,7 +80,7 @@ def _leaderboard(filters: Filters, options: ViewOptions) -> dict:
     summary = summarize_leaderboard(board)
     search = options.search
     return {"tables": [Table("leaderboard", "Leaderboard", LEADERBOARD_COLUMNS, shown_types(table))],
-            "charts": [Chart(QUALITY_TITLE, leaderboard_chart(board.sort_values("rank")), summary)],
+            "charts": [Chart(INTERVAL_TITLE, leaderboard_chart(board.sort_values("rank")), summary)],
             "notes": [summary] + ([f"Table rows matching the search {search!r}."] if search else [])}
 
 
@@ -105,10 +107,10 @@ def _trends(filters: Filters, options: ViewOptions) -> dict:
     columns = TREND_COLUMNS + (ROLLING_COLUMNS if options.rolling else ())
     per = filters.granularity
     return {"tables": [Table("trends", "Trends", columns, trends)],
-            "charts": [Chart(f"Mean quality per {per}", quality_trend_chart(trends, rolling=options.rolling, **period),
+            "charts": [Chart(f"{MEAN_QUALITY.label} per {per}", quality_trend_chart(trends, rolling=options.rolling, **period),
                              describe_trends(trends, filters, options)),
-                       Chart(f"Mean speedup per {per}", speedup_trend_chart(trends, rolling=options.rolling, **period)),
-                       Chart(f"Validations per {per}", count_trend_chart(trends, **period))]}
+                       Chart(f"{MEAN_SPEEDUP.label} per {per}", speedup_trend_chart(trends, rolling=options.rolling, **period)),
+                       Chart(f"{VALIDATIONS.label} per {per}", count_trend_chart(trends, **period))]}
 
 
 def _comparison(filters: Filters, _options: ViewOptions) -> dict:
@@ -116,7 +118,7 @@ def _comparison(filters: Filters, _options: ViewOptions) -> dict:
     chart = compare_trends_chart(compare_trends(filters), filters.granularity, filters.tz)
     return {"tables": [Table("comparison", "Side by side", COMPARISON_COLUMNS, shown_types(metrics))],
             "charts": [Chart(QUALITY_TITLE, compare_quality_chart(metrics), describe_intervals(metrics)),
-                       Chart(f"Mean quality per {filters.granularity}", chart)]}
+                       Chart(f"{MEAN_QUALITY.label} per {filters.granularity}", chart)]}
 
 
 def _differences(filters: Filters, _options: ViewOptions) -> dict:
@@ -157,7 +159,7 @@ def _algorithm(filters: Filters, _options: ViewOptions) -> dict:
     return {"tables": [Table("algorithm", about["name"], ALGORITHM_COLUMNS_SHOWN, standing),
                        Table("rank_history", f"Per {filters.granularity}", RANK_HISTORY_COLUMNS, profile.history),
                        Table("latest", "Latest validations", LATEST_COLUMNS, profile.latest)],
-            "charts": [Chart(f"Mean quality per {filters.granularity}",
+            "charts": [Chart(f"{MEAN_QUALITY.label} per {filters.granularity}",
                              algorithm_trend_chart(profile.history, about["name"], about["domain"], **zone), summary),
                        Chart(f"Rank in {about['domain']} per {filters.granularity}",
                              rank_history_chart(profile.history, about["domain"], **zone))],

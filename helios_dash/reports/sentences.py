@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..domain.metrics import MEAN_QUALITY
+from ..domain.metrics import KEY_FIGURES, MEAN_QUALITY
 from ..exports.model import ViewOptions
 from ..filters import Filters
 from ..services.overview import significant_changes
-from .columns import KPI_METRICS
 
 NO_DATA = "No validations match these filters."
 SIGNIFICANCE_NOTE = ("Significant: the 95% interval of the quality difference excludes zero (Welch, normal "
@@ -19,7 +18,7 @@ def describe_significance(months: pd.DataFrame) -> str:
     """Which changes are significant at 95%, by the rules the Overview colours them with."""
     verdicts = significant_changes(months)
     said = {True: "significant", False: "not significant", None: "not tested (too little data)"}
-    parts = [f"{metric.label.lower()} {said[verdicts[field]]}" for field, metric in KPI_METRICS
+    parts = [f"{metric.label.lower()} {said[verdicts[field]]}" for field, metric in KEY_FIGURES
              if field != "best_speedup"]
     return ("Changes at the 95% level (Welch t-test for mean quality, two-proportion test for the success rate, "
             "exact test of validations per elapsed hour): " + "; ".join(parts) + ".")
