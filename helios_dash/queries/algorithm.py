@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from ..filters import Filters
 from ..schema import algorithms, domains, validations as v
 from ..store import Store
-from ._buckets import SLOT_SECONDS
+from ._buckets import SLOT_SECONDS, select_block_sums
 from ._conditions import success_count, validation_conditions
 
+ALGORITHM_SLOT_MEASURES = ("validations", "sum_quality", "sum_square_quality", "sum_speedup", "tests", "successes")
 LATEST_COLUMNS = ["id", "created_at", "quality", "confidence", "speedup", "tests", "validator", "hypothesis_id"]
 
 
@@ -22,11 +23,15 @@ def select_algorithm(store: Store, algorithm_id: str) -> pd.DataFrame:
     return store.read(stmt)
 
 
-def select_algorithm_slot_sums(store: Store, filters: Filters) -> pd.DataFrame:
-    """Per algorithm and 15-minute UTC slot: counts and sums, squares of quality included (for intervals).
+def select_algorithm_slot_sums(store: Store, filters: Filters, source: str = "rollup") -> pd.DataFrame:
+    """Per algorithm and UTC block: counts and sums, squares of quality included (for intervals).
 
-    The same slots as ``_buckets.select_slot_sums`` (see there why), one series per algorithm.
+    The blocks of ``_buckets.select_slot_sums`` (see there why): none straddles a local
+    boundary of ``filters.granularity``, one series per algorithm.
     """
+    if source == "rollup":
+        return select_block_sums(store, filters, "algorithm", {"algorithm_id": "algorithm"}, ALGORITHM_SLOT_MEASURES,
+                                 filters.granularity)
     slot = sa.cast(sa.func.floor(sa.extract("epoch", v.c.created_at) / SLOT_SECONDS), sa.BigInteger)
     stmt = (
         sa.select(
@@ -35,8 +40,8 @@ def select_algorithm_slot_sums(store: Store, filters: Filters) -> pd.DataFrame:
             sa.func.sum(v.c.quality).label("sum_quality"),
             sa.func.sum(v.c.quality * v.c.quality).label("sum_square_quality"),
             sa.func.sum(v.c.speedup).label("sum_speedup"),
-            sa.func.sum(v.c.tests).label("tests"),
-            success_count().label("successes"),
+            sa.cast(sa.func.sum(v.c.tests), sa.BigInteger).label("tests"),
+            sa.cast(success_count(), sa.BigInteger).label("successes"),
         )
         .where(*validation_conditions(filters))
         .group_by(v.c.algorithm_id, slot)

@@ -1,4 +1,8 @@
-"""Per-algorithm metrics: the aggregate behind the leaderboard and the comparison."""
+"""Per-algorithm metrics: the aggregate behind the leaderboard and the comparison.
+
+Read from the rollups by default (``source="rollup"``); ``source="raw"`` aggregates the
+validations table itself, the reference the rollup path is tested and benchmarked against.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +14,11 @@ from ..filters import Filters
 from ..schema import algorithms, domains, validations as v
 from ..store import Store
 from ._conditions import success_count, validation_conditions
+from ._plan import local_cuts, plan_blocks, to_us
+from ._rollups import plan_parts, union
 
 CONFIDENCE_LEVEL = 0.95
+SOURCES = ("rollup", "raw")
 
 # Every aggregate costs time over 10M rows, so callers ask only for what they show.
 MEASURES = {
@@ -29,23 +36,49 @@ MEASURES = {
 RANKING_MEASURES = ("validations", "mean_quality", "std_quality", "mean_speedup", "tests", "successes")
 
 
+def _count(sums) -> sa.ColumnElement:
+    return sa.cast(sa.func.sum(sums.c.validations), sa.Double)
+
+
+def _mean(name: str):
+    return lambda s: sa.func.sum(s.c[name]) / _count(s)
+
+
+def _std_quality(s) -> sa.ColumnElement:
+    """Sample standard deviation from Σq, Σq² and n (NULL below 2 validations, as stddev_samp)."""
+    n = _count(s)
+    variance = (sa.func.sum(s.c.sum_square_quality) - sa.func.sum(s.c.sum_quality) * sa.func.sum(s.c.sum_quality) / n) / (n - 1)
+    # Rounding can leave a tiny negative variance where every value is equal.
+    return sa.case((n >= 2, sa.func.sqrt(sa.func.greatest(variance, 0.0))))
+
+
+# The same measures over rollup sums (columns of ``_rollups.SUM_COLUMNS``).
+SUM_MEASURES = {
+    "validations": lambda s: sa.cast(sa.func.sum(s.c.validations), sa.BigInteger),
+    "mean_quality": _mean("sum_quality"),
+    "std_quality": _std_quality,
+    "mean_confidence": _mean("sum_confidence"),
+    "mean_speedup": _mean("sum_speedup"),
+    "max_speedup": lambda s: sa.func.max(s.c.max_speedup),
+    "tests": lambda s: sa.cast(sa.func.sum(s.c.tests), sa.BigInteger),
+    "successes": lambda s: sa.cast(sa.func.sum(s.c.successes), sa.BigInteger),
+    "first_validation": lambda s: sa.func.min(s.c.first_at),
+    "last_validation": lambda s: sa.func.max(s.c.last_at),
+}
+
+
 def select_algorithm_metrics(store: Store, filters: Filters, measures=tuple(MEASURES),
-                             previous: Filters | None = None) -> pd.DataFrame:
+                             previous: Filters | None = None, source: str = "rollup") -> pd.DataFrame:
     """One row per algorithm with validations in the view, with its 95% quality interval.
 
     With ``previous`` (the period just before ``filters``), both periods are
-    aggregated in one scan and a ``period`` column says "current" or "previous".
+    aggregated in one statement and a ``period`` column says "current" or "previous".
     """
-    scanned = filters.replace(start=previous.start) if previous else filters
-    keys = [v.c.algorithm_id]
-    if previous:
-        keys.append(sa.case((v.c.created_at >= filters.utc_bounds()[0], "current"), else_="previous").label("period"))
-    per_algorithm = (
-        sa.select(*keys, *[MEASURES[name]().label(name) for name in measures])
-        .where(*validation_conditions(scanned))
-        .group_by(*keys)
-        .subquery()
-    )
+    check_source(source)
+    if source == "raw":
+        per_algorithm = _raw_metrics(filters, measures, previous)
+    else:
+        per_algorithm = _rollup_metrics(filters, measures, previous)
     stmt = sa.select(
         per_algorithm,
         algorithms.c.name,
@@ -57,6 +90,49 @@ def select_algorithm_metrics(store: Store, filters: Filters, measures=tuple(MEAS
         .join(domains, domains.c.id == algorithms.c.domain_id)
     )
     return add_quality_interval(store.read(stmt))
+
+
+def check_source(source: str) -> None:
+    """Refuse an unknown ``source`` (the rollups or the raw table)."""
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+
+
+def _raw_metrics(filters: Filters, measures, previous: Filters | None) -> sa.Subquery:
+    scanned = filters.replace(start=previous.start) if previous else filters
+    keys = [v.c.algorithm_id]
+    if previous:
+        keys.append(sa.case((v.c.created_at >= filters.utc_bounds()[0], "current"), else_="previous").label("period"))
+    return (
+        sa.select(*keys, *[MEASURES[name]().label(name) for name in measures])
+        .where(*validation_conditions(scanned))
+        .group_by(*keys)
+        .subquery()
+    )
+
+
+def _rollup_metrics(filters: Filters, measures, previous: Filters | None) -> sa.Subquery:
+    sums = algorithm_sums(filters, previous)
+    keys = [sums.c.algorithm_id] + ([sums.c.period] if previous else [])
+    return (sa.select(*keys, *[SUM_MEASURES[name](sums).label(name) for name in measures])
+            .group_by(*keys).subquery())
+
+
+def algorithm_sums(filters: Filters, previous: Filters | None = None) -> sa.Subquery:
+    """Rollup sums of the view's blocks, one row per block and algorithm (``period`` with ``previous``)."""
+    scanned = filters.replace(start=previous.start) if previous else filters
+    lower, upper = (to_us(bound) for bound in scanned.utc_bounds())
+    split = to_us(filters.utc_bounds()[0]) if previous else None
+    plan = plan_blocks(lower, upper, [split] if split is not None else [])
+    keys = {"algorithm_id": lambda t, _seconds: t.c.algorithm_id}
+    raw_keys = dict(keys)
+    if previous:
+        # No block straddles the split, so a block's start says its period.
+        keys["period"] = lambda t, seconds: sa.case((t.c.bucket * seconds * 1_000_000 >= split, "current"),
+                                                   else_="previous")
+        raw_keys["period"] = lambda t, _s: sa.case((t.c.created_at >= filters.utc_bounds()[0], "current"),
+                                                  else_="previous")
+    return union(plan_parts(plan, "algorithm", scanned, keys, raw_keys))
 
 
 def add_quality_interval(frame: pd.DataFrame) -> pd.DataFrame:

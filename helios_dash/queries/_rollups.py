@@ -1,0 +1,142 @@
+"""Reading sums from the rollups: one UNION ALL over the blocks of a plan, the same columns as raw rows.
+
+Each part selects rollup rows of one grain (bucket ranges from ``_plan``) or, for edges
+off the 15-minute grid, raw validations shaped as one-row sums. Callers aggregate the
+union (per algorithm, per domain, per slot) exactly as they would the raw table.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from ..data.rollups import GRAINS, ROLLUPS, SUCCESS_QUALITY
+from ..filters import Filters
+from ..schema import algorithms, validations as v
+from ._plan import GRAIN_US, US, Plan
+
+SUM_COLUMNS = ("validations", "sum_quality", "sum_square_quality", "sum_confidence", "sum_speedup",
+               "max_speedup", "min_quality", "successes", "tests", "first_at", "last_at")
+_OR_LIMIT = 16  # bucket ranges written as OR-ed conditions; more become a hull or an IN list
+_IN_LIMIT = 20_000
+
+
+def level_for(filters: Filters, split_by: str | None = None, per_algorithm: bool = False) -> str:
+    """The per-domain rollup when the view needs no algorithm or type, else the per-algorithm one."""
+    if per_algorithm or filters.algorithms or filters.types or split_by == "type":
+        return "algorithm"
+    return "domain"
+
+
+def key_conditions(table: sa.Table | sa.TableClause, filters: Filters) -> list[sa.ColumnElement[bool]]:
+    """The view's domain, algorithm and type filters on a rollup table or on validations."""
+    conditions = []
+    if filters.domains:
+        conditions.append(table.c.domain_id.in_(filters.domains))
+    if filters.algorithms:
+        conditions.append(table.c.algorithm_id.in_(filters.algorithms))
+    if filters.types:
+        conditions.append(table.c.algorithm_id.in_(
+            sa.select(algorithms.c.id).where(algorithms.c.type.in_(filters.types))))
+    return conditions
+
+
+def rollup_part(level: str, grain: str, ranges, filters: Filters, keys: dict, exact: bool = True):
+    """SELECT of one grain's rollup rows in ``ranges``; ``keys`` maps names to f(table, bucket seconds).
+
+    Returns (select, ranges a caller must still filter by in pandas, or None).
+    """
+    table = ROLLUPS[(level, grain)]
+    where, leftover = bucket_condition(table.c.bucket, ranges, exact)
+    columns = [fn(table, GRAINS[grain]).label(name) for name, fn in keys.items()]
+    columns += [table.c[name] for name in SUM_COLUMNS]
+    return sa.select(*columns).where(where, *key_conditions(table, filters)), leftover
+
+
+def raw_part(ranges: list[tuple[int, int]], filters: Filters, keys: dict) -> sa.Select:
+    """Raw validations in microsecond ``ranges``, each shaped as a one-validation rollup row."""
+    inside = sa.or_(*[sa.and_(v.c.created_at >= _utc(lo), v.c.created_at < _utc(hi)) for lo, hi in ranges])
+    return sa.select(
+        *[fn(v, None).label(name) for name, fn in keys.items()],
+        sa.cast(sa.literal(1), sa.BigInteger).label("validations"),
+        v.c.quality.label("sum_quality"),
+        (v.c.quality * v.c.quality).label("sum_square_quality"),
+        v.c.confidence.label("sum_confidence"),
+        v.c.speedup.label("sum_speedup"),
+        v.c.speedup.label("max_speedup"),
+        v.c.quality.label("min_quality"),
+        sa.cast(sa.case((v.c.quality > SUCCESS_QUALITY, 1), else_=0), sa.BigInteger).label("successes"),
+        sa.cast(v.c.tests, sa.BigInteger).label("tests"),
+        v.c.created_at.label("first_at"),
+        v.c.created_at.label("last_at"),
+    ).where(inside, *key_conditions(v, filters))
+
+
+def plan_parts(plan: Plan, level: str, filters: Filters, keys: dict, raw_keys: dict | None = None) -> list[sa.Select]:
+    """Every part of an exact plan: grains whose bucket ranges are OR-ed conditions, then raw edges."""
+    parts = [rollup_part(level, grain, ranges, filters, keys)[0]
+             for grain, ranges in plan.buckets.items() if ranges]
+    if plan.raw:
+        parts.append(raw_part(plan.raw, filters, raw_keys or keys))
+    return parts
+
+
+def union(parts: list[sa.Select]) -> sa.Subquery:
+    """The parts as one subquery named ``sums`` (a plan of a non-empty range has at least one part)."""
+    return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("sums")
+
+
+def bucket_condition(bucket: sa.ColumnElement, ranges, exact: bool = True):
+    """A WHERE condition selecting ``ranges`` of buckets, and the ranges still to filter by afterwards.
+
+    Exact: OR-ed ranges. Otherwise many ranges become their hull (filtered in pandas) when
+    they fill most of it, or an IN list of buckets when they are sparse.
+    """
+    if exact or len(ranges) <= _OR_LIMIT:
+        return sa.or_(*[_between(bucket, lo, hi) for lo, hi in ranges]), None
+    lo, hi = ranges[0][0], ranges[-1][1]
+    covered = sum(b - a for a, b in ranges) if lo is not None and hi is not None else None
+    if covered is not None and covered <= _IN_LIMIT and (hi - lo) > 3 * covered:
+        members = [b for a, z in ranges for b in range(a, z)]
+        return bucket.in_(members), None
+    return _between(bucket, lo, hi), ranges
+
+
+def _between(bucket, lo, hi) -> sa.ColumnElement[bool]:
+    conditions = ([bucket >= lo] if lo is not None else []) + ([bucket < hi] if hi is not None else [])
+    return sa.and_(sa.true(), *conditions)
+
+
+def in_ranges(buckets: pd.Series, ranges) -> np.ndarray:
+    """True where a bucket lies in one of the sorted, disjoint ``ranges``."""
+    starts = np.array([-(2**62) if a is None else a for a, _ in ranges], dtype=np.int64)
+    stops = np.array([2**62 if b is None else b for _, b in ranges], dtype=np.int64)
+    values = buckets.to_numpy(dtype=np.int64)
+    index = np.searchsorted(starts, values, side="right") - 1
+    return (index >= 0) & (values < stops[np.clip(index, 0, None)])
+
+
+def data_span(store) -> tuple[int, int] | None:
+    """[first, last] validation instant in microseconds (from the day rollup), or None when empty."""
+    table = ROLLUPS[("domain", "day")]
+    first, last = store.read(sa.select(sa.func.min(table.c.first_at).label("first"),
+                                       sa.func.max(table.c.last_at).label("last"))).iloc[0]
+    if pd.isna(first):
+        return None
+    return _us(first), _us(last)
+
+
+def bucket_seconds(grain: str) -> int:
+    return GRAIN_US[grain] // US
+
+
+def _utc(us: int) -> datetime:
+    return pd.Timestamp(us, unit="us", tz="UTC").to_pydatetime()
+
+
+def _us(moment) -> int:
+    stamp = pd.Timestamp(moment)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return (stamp - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(microseconds=1)
