@@ -41,6 +41,13 @@ class StoreError(HeliosError):
     http_status = 503
 
 
+class QueryTimeout(HeliosError):
+    """A statement ran past the store's time limit and was cancelled."""
+
+    code = "QUERY_TIMEOUT"
+    http_status = 503
+
+
 class Busy(HeliosError):
     """Too much heavy work in progress; ``retry_after`` seconds is a fair time to try again."""
 

@@ -3,19 +3,25 @@
 Written without DuckDB-only types so that a PostgreSQL deployment creates the
 same schema. ``validations`` is the fact table; it carries ``domain_id``
 denormalised so that per-domain aggregates need no join.
+
+This is the schema as the code reads it; Alembic revisions in
+``helios_dash/migrations/versions`` create it (tests/test_migrations.py checks that
+the head revision and this metadata agree). A change here needs a new revision.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .filters import ALGORITHM_TYPES
+from .domain.types import ALGORITHM_TYPES
 
+# What store_state.schema_version held before Alembic managed the schema; kept at
+# this value so an older HELIOS reading a newer file still sees a version it knows.
 SCHEMA_VERSION = 1
 
 metadata = sa.MetaData()
 
-# One row: the schema version this file was written with, and a counter that
-# every write bumps so pages can poll for change cheaply.
+# One row: a counter that every write bumps so pages can poll for change
+# cheaply (and the pre-Alembic schema version, see SCHEMA_VERSION).
 store_state = sa.Table(
     "store_state",
     metadata,
@@ -49,13 +55,18 @@ algorithms = sa.Table(
     ),
 )
 
+# Ids come from this sequence on both databases, never from max(id) + 1: rows
+# inserted without an id take the next value; bulk writers reserve a block with
+# Store.reserve_ids.
+validations_id_seq = sa.Sequence("validations_id_seq", metadata=metadata)
+
 # No primary key or foreign keys here on purpose: DuckDB would keep an ART index
 # over millions of rows and slow bulk loads several-fold. The importer and the
-# generator assign ids and check references before they write.
+# generator check references before they write.
 validations = sa.Table(
     "validations",
     metadata,
-    sa.Column("id", sa.BigInteger, nullable=False),
+    sa.Column("id", sa.BigInteger, nullable=False, server_default=validations_id_seq.next_value()),
     sa.Column("algorithm_id", sa.String, nullable=False),
     sa.Column("domain_id", sa.String, nullable=False),
     sa.Column("hypothesis_id", sa.String),

@@ -386,8 +386,7 @@ def test_same_id_with_the_same_content_is_a_duplicate(store, tmp_path):
 
 
 def test_portable_path_without_duckdb_sql_gives_the_same_result(store, tmp_path):
-    """The path for other databases (a temporary table, row-by-row inserts), run on DuckDB."""
-    store.is_duckdb = False
+    """The path PostgreSQL takes (a temporary table filled by COPY) gives what DuckDB's read_parquet does."""
     path = write_csv(tmp_path, ["id," + HEADER + ",validator",
                                 "r1,QAOA,quantum,70,0.5,1.5,4,2026-03-02,",
                                 "r1,QAOA,quantum,70.0,0.5,1.5,4,2026-03-02T00:00:00Z,",

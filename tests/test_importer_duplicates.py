@@ -79,7 +79,6 @@ def test_identical_records_under_one_id_stay_a_no_op(store, tmp_path):
 
 
 def test_portable_path_rejects_conflicting_ids_too(store, tmp_path):
-    store.is_duckdb = False
     import_file(store, write_csv(tmp_path, [COLUMNS + ",validator",
                                             "r1,QAOA,quantum,70,0.5,1.5,4,2026-03-02,ann"], "a.csv"))
     before = store.data_version()

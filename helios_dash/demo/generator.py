@@ -259,9 +259,12 @@ def _chunk_edges(slot_counts: np.ndarray) -> np.ndarray:
 
 def _append_validations(store: Store, conn: Connection, plan: _Plan, rng: np.random.Generator,
                         progress: bool) -> None:
+    total = int(plan.slot_counts.sum())
+    if not total:
+        return
     edges = _chunk_edges(plan.slot_counts)
-    next_id = 1  # the store is empty
-    with tqdm(total=int(plan.slot_counts.sum()), unit="rows", unit_scale=True, desc="Seeding validations",
+    next_id = store.reserve_ids(conn, total)  # one block from the sequence, numbered in time order
+    with tqdm(total=total, unit="rows", unit_scale=True, desc="Seeding validations",
               disable=not progress) as bar:
         for first_slot, stop_slot in zip(edges[:-1], edges[1:]):
             frame = _validations_frame(rng, plan, first_slot, stop_slot, next_id)

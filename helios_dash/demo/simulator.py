@@ -37,7 +37,7 @@ def simulate_batch(store: Store, profiles: pd.DataFrame, count: int, rng: np.ran
     spread = picked["std_quality"].fillna(5.0).clip(lower=1.0).to_numpy()
     tests = rng.poisson(12, count)
     with store.write() as conn:
-        first = store.next_id(conn, validations)
+        first = store.reserve_ids(conn, count)
         store.append_frame(conn, validations, pd.DataFrame({
             "id": np.arange(first, first + count),
             "algorithm_id": picked["algorithm_id"].to_numpy(),

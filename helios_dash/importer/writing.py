@@ -48,14 +48,15 @@ def write(store: Store, catalog: Catalog, spill: Path, checked: Checked, notes: 
             rows, stage = _spilled_rows(store, conn, spill, progress)
             if checked.has_ids:
                 _refuse_conflicting_ids(conn, rows, checked.report)
-            first_id = store.next_id(conn, validations)
+            inserted = conn.execute(sa.select(sa.func.count()).select_from(_new_record_lines(rows))).scalar_one()
+            if not inserted:
+                raise _NothingNew
+            # One block of ids for the whole file, numbered in line order (writers hold the write lock).
+            first_id = store.reserve_ids(conn, inserted)
             conn.execute(_insert_new_records(rows, first_id))
             if stage is not None:
                 stage.drop(conn)
-            inserted = store.next_id(conn, validations) - first_id
-            if not inserted:
-                raise _NothingNew
-            new_domains, new_algorithms = catalog.rows_for(_algorithms_since(conn, first_id))
+            new_domains, new_algorithms = catalog.rows_for(_algorithms_between(conn, first_id, inserted))
             store.append_frame(conn, domains, new_domains)  # before algorithms: their foreign key
             store.append_frame(conn, algorithms, new_algorithms)
     except _NothingNew:
@@ -124,7 +125,7 @@ def _conflict_detail(row, unit: str) -> dict:
 
 
 def _stage(store: Store, conn: Connection, spill: Path, progress: bool) -> sa.Table:
-    """The portable path: the spilled rows in a temporary table of this transaction."""
+    """The portable path (PostgreSQL): the spilled rows in a temporary table of this transaction."""
     stage = sa.Table("_helios_import", sa.MetaData(), sa.Column("line", sa.BigInteger),
                      *(sa.Column(c.name, c.type) for c in validations.columns if c.name != "id"),
                      prefixes=["TEMPORARY"])
@@ -133,22 +134,25 @@ def _stage(store: Store, conn: Connection, spill: Path, progress: bool) -> sa.Ta
     with tqdm(total=spilled.metadata.num_rows, unit=" rows", unit_scale=True, desc="staging",
               disable=not progress) as bar:
         for batch in spilled.iter_batches(CHUNK_ROWS):
-            frame = batch.to_pandas()
-            # Row-by-row inserts would store a missing text value (NaN) as 'nan'; None is NULL.
-            store.append_frame(conn, stage, frame.astype(object).where(frame.notna(), None))
+            store.append_frame(conn, stage, batch.to_pandas())  # COPY: a missing value is NULL
             bar.update(batch.num_rows)
     return stage
 
 
-def _insert_new_records(rows: sa.FromClause, first_id: int) -> sa.Insert:
-    """INSERT the first row of each key not stored yet, with ids from ``first_id`` in line order.
+def _new_record_lines(rows: sa.FromClause) -> sa.Subquery:
+    """The first line of each record key the store does not hold yet.
 
     Only (line, key) pairs are grouped and numbered, never whole rows: that kept the
     database's working memory small on files of millions of rows.
     """
     stored = sa.exists().where(validations.c.record_key == rows.c.record_key)
     first_line = sa.func.min(rows.c.line).label("line")
-    kept = sa.select(first_line).where(~stored).group_by(rows.c.record_key).subquery()
+    return sa.select(first_line).where(~stored).group_by(rows.c.record_key).subquery()
+
+
+def _insert_new_records(rows: sa.FromClause, first_id: int) -> sa.Insert:
+    """INSERT the first row of each key not stored yet, with ids from ``first_id`` in line order."""
+    kept = _new_record_lines(rows)
     new_id = (sa.func.row_number().over(order_by=kept.c.line) + (first_id - 1)).label("id")
     numbered = sa.select(kept.c.line, new_id).subquery()
     columns = [c.name for c in validations.columns if c.name != "id"]
@@ -157,6 +161,8 @@ def _insert_new_records(rows: sa.FromClause, first_id: int) -> sa.Insert:
     return validations.insert().from_select(["id", *columns], query)
 
 
-def _algorithms_since(conn: Connection, first_id: int) -> set[str]:
-    query = sa.select(validations.c.algorithm_id).where(validations.c.id >= first_id).distinct()
+def _algorithms_between(conn: Connection, first_id: int, count: int) -> set[str]:
+    """The algorithms of the rows this import inserted (ids ``first_id`` onwards)."""
+    query = (sa.select(validations.c.algorithm_id)
+             .where(validations.c.id.between(first_id, first_id + count - 1)).distinct())
     return set(conn.execute(query).scalars())

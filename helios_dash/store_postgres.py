@@ -1,0 +1,88 @@
+"""PostgreSQL's fast paths: rows straight from a psycopg cursor into columns, and COPY for bulk writes.
+
+``pd.read_sql`` builds every row as an SQLAlchemy Row and lets pandas infer each
+column's type from Python objects; here a binary-format psycopg cursor hands
+over tuples and each column is built once, typed by its PostgreSQL type. Measured
+by bench/store_reads.py (200,000 validation records, 12 columns, 2 cores): the
+figures are in the docstring of that script and in bench/RESULTS.md.
+"""
+from __future__ import annotations
+
+import io
+import uuid
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+# PostgreSQL type oids (pg_type.oid) and the dtype a column of that type becomes.
+_BOOL, _INT8, _INT2, _INT4, _TEXT, _FLOAT4, _FLOAT8, _VARCHAR, _DATE, _TIMESTAMP, _TIMESTAMPTZ, _NUMERIC = (
+    16, 20, 21, 23, 25, 700, 701, 1043, 1082, 1114, 1184, 1700)
+_INTEGERS = {_INT8, _INT2, _INT4}
+_FLOATS = {_FLOAT4, _FLOAT8, _NUMERIC}
+
+COPY_CHUNK_ROWS = 200_000  # rows turned into CSV at a time while copying in
+
+
+def read_frame(connection, sql: str, params: dict) -> pd.DataFrame:
+    """Run ``sql`` on a psycopg connection and return its whole result as a typed DataFrame."""
+    with connection.cursor(binary=True) as cursor:
+        cursor.execute(sql, params)
+        return frame_of(cursor.description, cursor.fetchall())
+
+
+def read_frames(connection, sql: str, params: dict, rows: int) -> Iterator[pd.DataFrame]:
+    """Stream ``sql``'s result ``rows`` at a time through a server-side cursor (held by the open transaction)."""
+    with connection.cursor(name=f"helios_{uuid.uuid4().hex[:12]}", binary=True) as cursor:
+        cursor.itersize = rows
+        cursor.execute(sql, params)
+        while batch := cursor.fetchmany(rows):
+            yield frame_of(cursor.description, batch)
+
+
+def frame_of(description, rows: list[tuple]) -> pd.DataFrame:
+    """A DataFrame of ``rows``, each column typed by its PostgreSQL type (not guessed from the values)."""
+    columns = list(zip(*rows)) if rows else [()] * len(description)
+    return pd.DataFrame({column.name: _series(column.type_code, values)
+                         for column, values in zip(description, columns)})
+
+
+def _series(oid: int, values: tuple) -> pd.Series:
+    has_null = None in values
+    if oid in _INTEGERS:
+        return pd.Series(pd.array(values, dtype="Int64") if has_null else np.array(values, dtype=np.int64))
+    if oid in _FLOATS:
+        # numeric (SUM of bigint, AVG of integers) arrives as Decimal: measures are float64 either way.
+        return pd.Series(np.array([np.nan if v is None else float(v) for v in values] if has_null or oid == _NUMERIC
+                                  else values, dtype=np.float64))
+    if oid == _TIMESTAMPTZ:
+        return pd.Series(pd.to_datetime(list(values), utc=True), dtype="datetime64[us, UTC]")
+    if oid in (_TIMESTAMP, _DATE):
+        return pd.Series(pd.to_datetime(list(values)), dtype="datetime64[us]")
+    if oid == _BOOL:
+        return pd.Series(values, dtype="boolean" if has_null else bool)
+    if oid in (_TEXT, _VARCHAR):
+        return pd.Series(values, dtype="str")
+    return pd.Series(values, dtype=object)
+
+
+def copy_in(connection, table: str, columns: list[str], frame: pd.DataFrame) -> None:
+    """Append ``frame``'s ``columns`` to ``table`` with COPY FROM STDIN inside the connection's transaction."""
+    names = ", ".join(f'"{name}"' for name in columns)
+    with connection.cursor() as cursor:
+        with cursor.copy(f'COPY "{table}" ({names}) FROM STDIN (FORMAT csv)') as copy:
+            for start in range(0, len(frame), COPY_CHUNK_ROWS):
+                copy.write(_csv(frame.iloc[start:start + COPY_CHUNK_ROWS][columns]))
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    """CSV as COPY reads it: a missing value is an unquoted empty field (NULL), text is always quoted."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # Categoricals (the demo generator's labels) become their plain values.
+    table = table.cast(pa.schema([pa.field(f.name, f.type.value_type if pa.types.is_dictionary(f.type) else f.type)
+                                  for f in table.schema]))
+    out = io.BytesIO()
+    pa_csv.write_csv(table, out, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
+    return out.getvalue()
