@@ -131,9 +131,9 @@ def _arrow_column(values: pd.Series) -> pa.Array | None:
     kind = array.type
     if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind):
         return array
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         return array
-    return None  # decimals, durations, nested values: the cell-by-cell path types them one by one
+    return None  # decimals, durations, string views, nested values: the cell-by-cell path takes them
 
 
 def _write_cells(sheet, columns: list[Column], values: list[pd.Series], formats: dict) -> None:
