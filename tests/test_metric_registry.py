@@ -81,6 +81,11 @@ def test_chart_hovers_and_grid_formatters_use_d3_forms_of_the_same_formats():
     assert m.TESTS.d3_formatter("params.data.tests") == "d3.format(',')(params.data.tests)"
 
 
+def test_the_excel_formats_match_the_dashboard():
+    assert {name: number.excel for name, number in FORMATS.items()} == {
+        "int": "#,##0", "float1": "0.0", "float2": "0.00", "percent": "0.0%", "speedup": '0.00"x"'}
+
+
 def test_the_pdf_writes_registry_formats():
     from zoneinfo import ZoneInfo
 

@@ -19,6 +19,7 @@ class NumberFormat:
     value: str  # str.format pattern of a value: "{:.1f}"
     change: str  # of a difference between two values: "{:+.1f}"
     d3: str  # d3-format specifier, as plotly's hover and the grid's formatter take it: ".1f"
+    excel: str  # an XLSX cell's number format: the value stays a number, shown as above
     suffix: str = ""  # written after a d3-formatted number: "x" for a speedup
     change_scale: int = 1  # a difference of shares is shown in percentage points: x 100
 
@@ -32,12 +33,12 @@ class NumberFormat:
 
 
 FORMATS = {f.name: f for f in (
-    NumberFormat("int", "{:,.0f}", "{:+,.0f}", ","),
-    NumberFormat("float1", "{:.1f}", "{:+.1f}", ".1f"),
-    NumberFormat("float2", "{:.2f}", "{:+.2f}", ".2f"),
+    NumberFormat("int", "{:,.0f}", "{:+,.0f}", ",", "#,##0"),
+    NumberFormat("float1", "{:.1f}", "{:+.1f}", ".1f", "0.0"),
+    NumberFormat("float2", "{:.2f}", "{:+.2f}", ".2f", "0.00"),
     # A rate's change is a difference of percentages: percentage points, not a percent change.
-    NumberFormat("percent", "{:.1%}", "{:+.1f} pts", ".1%", change_scale=100),
-    NumberFormat("speedup", "{:.2f}x", "{:+.2f}x", ".2f", suffix="x"),
+    NumberFormat("percent", "{:.1%}", "{:+.1f} pts", ".1%", "0.0%", change_scale=100),
+    NumberFormat("speedup", "{:.2f}x", "{:+.2f}x", ".2f", '0.00"x"', suffix="x"),
 )}
 
 

@@ -47,7 +47,8 @@ def count_trend_chart(trends: pd.DataFrame, granularity: str = "week", tz: str =
     if _is_empty(trends):
         return empty_figure(title)
     figure = base_figure(title, _x_title(granularity, tz), VALIDATIONS.axis)
-    hover = f"%{{x|{PERIOD_HOVER[granularity]}}}<br>%{{fullData.name}}: {VALIDATIONS.hover('y')} validations<extra></extra>"
+    hover = (f"%{{x|{PERIOD_HOVER[granularity]}}}<br>%{{fullData.name}}: {VALIDATIONS.hover('y')} validations"
+             "<extra></extra>")
     for colour, (name, part) in zip(cycle(PALETTE), _series(trends)):
         figure.add_trace(go.Bar(x=part["period_start"], y=part["validations"], name=name, marker_color=colour,
                                 hovertemplate=hover))

@@ -106,10 +106,11 @@ def _trends(filters: Filters, options: ViewOptions) -> dict:
     period = {"granularity": filters.granularity, "tz": filters.tz}
     columns = TREND_COLUMNS + (ROLLING_COLUMNS if options.rolling else ())
     per = filters.granularity
+    quality = quality_trend_chart(trends, rolling=options.rolling, **period)
+    speedup = speedup_trend_chart(trends, rolling=options.rolling, **period)
     return {"tables": [Table("trends", "Trends", columns, trends)],
-            "charts": [Chart(f"{MEAN_QUALITY.label} per {per}", quality_trend_chart(trends, rolling=options.rolling, **period),
-                             describe_trends(trends, filters, options)),
-                       Chart(f"{MEAN_SPEEDUP.label} per {per}", speedup_trend_chart(trends, rolling=options.rolling, **period)),
+            "charts": [Chart(f"{MEAN_QUALITY.label} per {per}", quality, describe_trends(trends, filters, options)),
+                       Chart(f"{MEAN_SPEEDUP.label} per {per}", speedup),
                        Chart(f"{VALIDATIONS.label} per {per}", count_trend_chart(trends, **period))]}
 
 
