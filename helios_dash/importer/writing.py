@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -56,7 +57,8 @@ def write(store: Store, catalog: Catalog, spill: Path, checked: Checked, notes: 
             conn.execute(_insert_new_records(rows, first_id))
             if stage is not None:
                 stage.drop(conn)
-            new_domains, new_algorithms = catalog.rows_for(_algorithms_between(conn, first_id, inserted))
+            new_domains, new_algorithms = _still_new(conn, *catalog.rows_for(
+                _algorithms_between(conn, first_id, inserted)))
             store.append_frame(conn, domains, new_domains)  # before algorithms: their foreign key
             store.append_frame(conn, algorithms, new_algorithms)
     except _NothingNew:
@@ -159,6 +161,23 @@ def _insert_new_records(rows: sa.FromClause, first_id: int) -> sa.Insert:
     query = sa.select(numbered.c.id, *(rows.c[name] for name in columns)).join_from(
         rows, numbered, rows.c.line == numbered.c.line)
     return validations.insert().from_select(["id", *columns], query)
+
+
+def _still_new(conn: Connection, new_domains: pd.DataFrame,
+               new_algorithms: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop the catalog entries another import created since pass 1 read the catalog.
+
+    Pass 1 runs outside the write lock; two files naming the same new domain, imported at
+    once (possible on PostgreSQL), would otherwise both insert it.
+    """
+    return _not_stored(conn, domains, new_domains), _not_stored(conn, algorithms, new_algorithms)
+
+
+def _not_stored(conn: Connection, table: sa.Table, rows: pd.DataFrame) -> pd.DataFrame:
+    if rows.empty:
+        return rows
+    stored = set(conn.execute(sa.select(table.c.id).where(table.c.id.in_(rows["id"].tolist()))).scalars())
+    return rows[~rows["id"].isin(stored)].reset_index(drop=True)
 
 
 def _algorithms_between(conn: Connection, first_id: int, count: int) -> set[str]:
