@@ -152,6 +152,50 @@ def init_db():
     store.close()
 
 
+@main.command("rebuild-rollups")
+@click.option("--check", "check_only", is_flag=True, help="Only say whether the rollups match the raw rows.")
+@_friendly_errors
+def rebuild_rollups_command(check_only: bool):
+    """Rebuild the rollups pages read from the raw validations, or check them (exit 1 if they drifted)."""
+    from .data.rollups import check_rollups, rebuild_rollups
+
+    store = open_store(Settings.from_env().database_url)
+    try:
+        if check_only:
+            problems = check_rollups(store)
+            for problem in problems:
+                click.echo(f"Drift: {problem}")
+            if problems:
+                raise click.ClickException("The rollups differ from the raw validations; "
+                                           "run `helios-dash rebuild-rollups` to rebuild them.")
+            click.echo("Rollups match the raw validations.")
+            return
+        folded = rebuild_rollups(store)
+    finally:
+        store.close()
+    click.echo(f"Rebuilt the rollups from {folded:,} validations.")
+
+
+@main.command("migrate-store")
+@click.option("--to", "target_url", required=True, metavar="URL",
+              help="The empty store to copy into, e.g. postgresql+psycopg://user@host/helios.")
+@_friendly_errors
+def migrate_store(target_url: str):
+    """Copy the configured store (HELIOS_DATABASE_URL) into an empty one, checked row for row.
+
+    One transaction: an interrupted copy leaves the target as it was; running it again is safe.
+    """
+    from .data.copy_store import copy_store
+
+    result = copy_store(Settings.from_env().database_url, target_url, progress=True)
+    for table in result.tables:
+        click.echo(f"{table.name}: {table.rows:,} rows, checked")
+    if result.already_copied:
+        click.echo("The target already held exactly these rows; nothing was changed.")
+    else:
+        click.echo(f"Copied {result.rows:,} rows in {result.seconds:.1f} s; counts and checksums match.")
+
+
 @main.command("seed-demo")
 @click.option("--validations", default=200_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=42, show_default=True, type=int)

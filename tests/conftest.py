@@ -5,6 +5,9 @@ import pytest
 
 from helios_dash.store import open_store
 
+pytest.register_assert_rewrite("tests.databases")
+from tests.databases import DATABASES  # noqa: E402
+
 pytest_plugins = ["tests.databases"]  # store_url: each store-touching test runs on DuckDB and PostgreSQL
 
 
@@ -20,13 +23,15 @@ def store(store_url):
 # Dash's page registry is global to the process, so the app is built once per
 # test session, over its own demo store. Page modules must be imported only
 # after this fixture ran (Dash imports them itself while building the app).
+# The app reads through whichever runtime is on it: tests of numbers run once on
+# its DuckDB runtime and once on a PostgreSQL one holding the same demo data set.
 DEMO_VALIDATIONS = 30_000
 POLL_SECONDS = 1.0
 
 
 @pytest.fixture(scope="session")
-def dash_app(tmp_path_factory):
-    """The whole dashboard over a 30,000-validation demo store, polling every second."""
+def dashboard(tmp_path_factory):
+    """The whole dashboard over a 30,000-validation DuckDB demo store, polling every second."""
     from helios_dash import create_app
     from helios_dash.settings import Settings
 
@@ -40,6 +45,43 @@ def dash_app(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def dashboard_on(dashboard):
+    """``dashboard_on(kind)``: the dashboard reading from its DuckDB store, or from a PostgreSQL
+    database seeded with the same demo data set (created at first use, dropped at the end)."""
+    from contextlib import ExitStack
+    from dataclasses import replace
+
+    from helios_dash.runtime import RUNTIME_KEY, cache, create_runtime, seed_demo_if_empty
+
+    from tests.databases import postgres_database
+
+    server = dashboard.server
+    runtimes = {"duckdb": server.extensions[RUNTIME_KEY]}
+
+    def on(kind: str):
+        if kind not in runtimes:
+            url = stack.enter_context(postgres_database())
+            runtime = create_runtime(replace(runtimes["duckdb"].settings, database_url=url))
+            stack.callback(runtime.close)  # before the database is dropped (the stack unwinds in reverse)
+            seed_demo_if_empty(runtime)
+            runtimes[kind] = runtime
+        if server.extensions[RUNTIME_KEY] is not runtimes[kind]:
+            server.extensions[RUNTIME_KEY] = runtimes[kind]
+            cache.clear()  # entries are keyed by data version, which both databases share: never mix them
+        return dashboard
+
+    with ExitStack() as stack:
+        yield on
+        on("duckdb")
+
+
+@pytest.fixture(params=DATABASES)
+def dash_app(request, dashboard_on):
+    """The dashboard; the test runs once with it reading DuckDB and once PostgreSQL."""
+    return dashboard_on(request.param)
+
+
+@pytest.fixture
 def app_store(dash_app):
     """The store the dashboard reads."""
     from helios_dash.runtime import RUNTIME_KEY

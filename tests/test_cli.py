@@ -95,3 +95,38 @@ def test_a_worker_without_redis_says_what_to_set(run, monkeypatch):
     monkeypatch.delenv("HELIOS_REDIS_URL", raising=False)
     result = run("worker")
     assert result.exit_code == 1 and "set HELIOS_REDIS_URL" in result.output and "Traceback" not in result.output
+
+
+def test_rebuild_rollups_checks_finds_drift_and_mends_it(run, store_url):
+    import sqlalchemy as sa
+
+    from helios_dash.data.rollups import ROLLUPS
+    from helios_dash.store import open_store
+
+    assert run("seed-demo", "--validations", "2000").exit_code == 0
+    assert "Rollups match" in run("rebuild-rollups", "--check").output
+    store = open_store(store_url)
+    try:
+        day = ROLLUPS[("algorithm", "day")]
+        with store.engine.begin() as conn:  # behind the store's back: what drift looks like
+            conn.execute(day.update().values(validations=day.c.validations + 1))
+    finally:
+        store.close()
+    drifted = run("rebuild-rollups", "--check")
+    assert drifted.exit_code == 1 and "rollup_algorithm_days" in drifted.output and "Traceback" not in drifted.output
+    rebuilt = run("rebuild-rollups")
+    assert rebuilt.exit_code == 0 and "from 2,000 validations" in rebuilt.output
+    assert run("rebuild-rollups", "--check").exit_code == 0
+
+
+def test_migrate_store_copies_into_postgresql_then_says_it_is_done(run, tmp_path, monkeypatch):
+    from tests.databases import postgres_database
+
+    monkeypatch.setenv("HELIOS_DATABASE_URL", f"duckdb:///{tmp_path / 'source.duckdb'}")
+    assert run("seed-demo", "--validations", "1500").exit_code == 0
+    with postgres_database() as target:
+        first = run("migrate-store", "--to", target)
+        assert first.exit_code == 0, first.output
+        assert "validations: 1,500 rows, checked" in first.output and "checksums match" in first.output
+        again = run("migrate-store", "--to", target)
+        assert again.exit_code == 0 and "nothing was changed" in again.output
