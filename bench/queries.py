@@ -1,12 +1,14 @@
-"""Benchmark: each query of the query layer against plain pandas, at 1M and 10M validations.
+"""Benchmark: each page query read from the rollups against the same query on the raw table, same run.
 
-    .venv/bin/python bench/queries.py [--sizes 1000000 10000000] [--runs 20]
+    .venv/bin/python bench/queries.py [--size 10000000] [--databases duckdb postgresql]
+                                      [--sizes 1000000 10000000 100000000] [--runs 20] [--raw-runs 5]
 
-For every size it seeds a temporary store with the demo generator, loads the same
-validations into an in-memory DataFrame, and times each query (median and p95 of
-``--runs`` runs) next to a plain-pandas implementation of the same numbers. Before
-timing, both answers are compared, so the ratio is between equal results.
-Prints a Markdown table; bench/RESULTS.md keeps a copy.
+For ``--size`` validations (the demo generator, 365 days) it seeds a temporary DuckDB file
+and a throwaway PostgreSQL database on 127.0.0.1 (created here, dropped at the end), then
+for each query compares the rollup answer with the raw-table answer (counts equal, sums and
+means within 1e-9 relative) and times both: median (p50) of ``--runs`` rollup runs and of
+``--raw-runs`` raw runs, after a warm-up. ``--sizes`` adds the growth row: the all-time
+leaderboard on DuckDB at each size. Prints Markdown tables; bench/RESULTS.md keeps a copy.
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -29,88 +33,48 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from helios_dash import queries  # noqa: E402
 from helios_dash.demo import seed_demo  # noqa: E402
 from helios_dash.filters import Filters  # noqa: E402
-from helios_dash.schema import algorithms, validations  # noqa: E402
+from helios_dash.queries._rollups import reading_from  # noqa: E402
+from helios_dash.schema import validations  # noqa: E402
 from helios_dash.store import open_store  # noqa: E402
 
-TARGETS_MS = {"leaderboard": 50, "leaderboard, last 90 days": 50, "domain stats": 80,
-              "trends (week, Paris, rolling 4)": 100, "comparison (4)": 100, "data-version token": 2}
+POSTGRES_SERVER = os.environ.get("HELIOS_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+TARGETS_MS = {  # issue 9, section 6: (DuckDB, PostgreSQL) at 10M validations
+    "leaderboard, all time": (20, 100),
+    "leaderboard, 90 days with rank change": (25, 150),
+    "domain stats": (20, 100),
+    "trends (day, Asia/Kolkata, 1 year)": (30, 200),
+    "comparison (4)": (30, 150),
+}
 
 
-# -- plain-pandas baselines: the same numbers from an in-memory DataFrame ----------------
-def pandas_domain_stats(df: pd.DataFrame, _filters: Filters) -> pd.DataFrame:
-    grouped = df.assign(success=df["quality"] > 70).groupby("domain_id")
-    out = grouped.agg(algorithms=("algorithm_id", "nunique"), validations=("quality", "size"),
-                      mean_quality=("quality", "mean"), min_quality=("quality", "min"),
-                      mean_speedup=("speedup", "mean"), max_speedup=("speedup", "max"),
-                      success_rate=("success", "mean"))
-    return out.sort_values("mean_quality", ascending=False)
+def cases(store) -> dict:
+    """The five page queries of the issue's table, with the filters they are timed on."""
+    newest = store.scalar(sa.select(sa.func.max(validations.c.created_at))).date()
+    top4 = tuple(store.read(sa.select(validations.c.algorithm_id, sa.func.count().label("n"))
+                            .group_by(validations.c.algorithm_id).order_by(sa.desc("n"), validations.c.algorithm_id)
+                            .limit(4))["algorithm_id"])
+    year = Filters(start=newest - timedelta(days=364), end=newest, granularity="day", tz="Asia/Kolkata")
+    return {
+        "leaderboard, all time": (queries.select_leaderboard, Filters()),
+        "leaderboard, 90 days with rank change": (queries.select_leaderboard,
+                                                  Filters(start=newest - timedelta(days=89), end=newest)),
+        "domain stats": (queries.select_domain_stats, Filters()),
+        "trends (day, Asia/Kolkata, 1 year)": (queries.select_performance_trends, year),
+        "comparison (4)": (queries.select_algorithm_comparison, Filters(algorithms=top4)),
+    }
 
 
-def pandas_metrics(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.groupby("algorithm_id").agg(
-        validations=("quality", "size"), mean_quality=("quality", "mean"), std_quality=("quality", "std"),
-        mean_speedup=("speedup", "mean"), tests=("tests", "sum"))
-    half = 1.96 * out["std_quality"] / np.sqrt(out["validations"])
-    return out.assign(ci_low=out["mean_quality"] - half, ci_high=out["mean_quality"] + half)
-
-
-def pandas_leaderboard(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    def ranked(frame):
-        m = pandas_metrics(frame).reset_index()
-        return m.sort_values(["mean_quality", "mean_speedup", "tests", "algorithm_id"],
-                             ascending=[False, False, False, True], ignore_index=True)
-    board = ranked(_in_range(df, filters))
-    previous = filters.previous_period()
-    if previous:
-        before = ranked(_in_range(df, previous))
-        board["previous_rank"] = board["algorithm_id"].map(pd.Series(before.index + 1, before["algorithm_id"]))
-    board["tied"] = board["ci_high"] >= board["ci_low"].shift(1)
-    return board
-
-
-def pandas_trends(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    local = df["created_at"].dt.tz_convert(filters.tz).dt.tz_localize(None).dt.normalize()
-    week = local - pd.to_timedelta(local.dt.day_of_week, unit="D")
-    sums = df.groupby(week)[["quality", "speedup"]].agg(["sum", "count"])
-    out = pd.DataFrame({"validations": sums[("quality", "count")],
-                        "mean_quality": sums[("quality", "sum")] / sums[("quality", "count")],
-                        "mean_speedup": sums[("speedup", "sum")] / sums[("quality", "count")]})
-    window = sums.rolling(4, min_periods=1).sum()
-    out["rolling_quality"] = window[("quality", "sum")] / window[("quality", "count")]
-    return out
-
-
-def pandas_comparison(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    return pandas_metrics(df[df["algorithm_id"].isin(filters.algorithms)]).reindex(list(filters.algorithms))
-
-
-def _in_range(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    lower, upper = filters.utc_bounds()
-    mask = pd.Series(True, index=df.index)
-    if lower is not None:
-        mask &= df["created_at"] >= lower
-    if upper is not None:
-        mask &= df["created_at"] < upper
-    return df[mask]
-
-
-# -- agreement checks: the benchmark compares equal answers --------------------------
-def check_same(name: str, ours: pd.DataFrame, theirs: pd.DataFrame) -> None:
-    """Fail loudly if the store's answer and the pandas answer differ."""
-    if name.startswith("leaderboard"):
-        assert list(ours["algorithm_id"]) == list(theirs["algorithm_id"]), name
-        np.testing.assert_allclose(ours["mean_quality"], theirs["mean_quality"], rtol=1e-9)
-    elif name == "domain stats":
-        np.testing.assert_allclose(ours.set_index("domain_id")["mean_quality"],
-                                   theirs["mean_quality"].reindex(ours["domain_id"]), rtol=1e-9)
-        assert list(ours["algorithms"]) == list(theirs["algorithms"].reindex(ours["domain_id"]))
-    elif name.startswith("trends"):
-        counts = ours.set_index("period_start")["validations"]
-        assert counts[counts > 0].equals(theirs["validations"].astype("int64").rename_axis("period_start")), name
-        np.testing.assert_allclose(ours.dropna(subset=["mean_quality"])["mean_quality"],
-                                   theirs["mean_quality"], rtol=1e-9)
-    elif name.startswith("comparison"):
-        np.testing.assert_allclose(ours["mean_quality"], theirs["mean_quality"], rtol=1e-9)
+def check_same(name: str, rollup: pd.DataFrame, raw: pd.DataFrame) -> None:
+    """Fail loudly unless both answers agree: integer columns equal, the others within 1e-9 relative."""
+    assert list(rollup.columns) == list(raw.columns), name
+    assert len(rollup) == len(raw), name
+    for column in rollup.columns:
+        ours, theirs = rollup[column], raw[column]
+        if pd.api.types.is_float_dtype(ours) or pd.api.types.is_float_dtype(theirs):
+            np.testing.assert_allclose(ours.astype(float), theirs.astype(float), rtol=1e-9, atol=1e-9,
+                                       err_msg=f"{name}: {column}")
+        else:
+            assert ours.astype(str).tolist() == theirs.astype(str).tolist(), f"{name}: {column}"
 
 
 def timed(function, runs: int) -> list[float]:
@@ -124,67 +88,106 @@ def timed(function, runs: int) -> list[float]:
     return samples
 
 
-def p95(samples: list[float]) -> float:
-    return float(np.percentile(samples, 95))
+def rollup_and_raw(store, query, filters, runs: int, raw_runs: int, name: str) -> tuple[float, float]:
+    """Both answers compared, then the median milliseconds of each."""
+    with reading_from("raw"):
+        raw_answer = query(store, filters)
+    check_same(name, query(store, filters), raw_answer)
+    rollup = statistics.median(timed(lambda: query(store, filters), runs))
+    with reading_from("raw"):
+        raw = statistics.median(timed(lambda: query(store, filters), raw_runs))
+    return rollup, raw
 
 
-def bench_size(size: int, runs: int) -> list[tuple]:
-    with tempfile.TemporaryDirectory() as tmp:
-        store = open_store(f"duckdb:///{Path(tmp) / 'bench.duckdb'}")
+@contextmanager
+def seeded(kind: str, size: int, folder: Path):
+    """A store of ``kind`` ("duckdb" or "postgresql") holding ``size`` demo validations over 365 days."""
+    if kind == "duckdb":
+        url, drop = f"duckdb:///{folder / f'bench-{size}.duckdb'}", None
+    else:
+        name = f"helios_bench_{uuid.uuid4().hex[:10]}"
+        _postgres_admin(f'CREATE DATABASE "{name}"')
+        url, drop = f"{POSTGRES_SERVER}/{name}", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+    store = None
+    try:
+        store = open_store(url, statement_timeout=None)
         start = time.perf_counter()
-        seed_demo(store, validations=size, progress=True)
-        print(f"seeded {size:,} validations in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-        frame = store.read(sa.select(validations, algorithms.c.type).join(
-            algorithms, algorithms.c.id == validations.c.algorithm_id))
-        newest = frame["created_at"].max().date()
-        top4 = tuple(frame["algorithm_id"].value_counts().index[:4])
-        cases = {
-            "leaderboard": (queries.select_leaderboard, pandas_leaderboard, Filters()),
-            "leaderboard, last 90 days": (queries.select_leaderboard, pandas_leaderboard,
-                                          Filters(start=newest - timedelta(days=89), end=newest)),
-            "domain stats": (queries.select_domain_stats, pandas_domain_stats, Filters()),
-            "trends (week, Paris, rolling 4)": (
-                lambda s, f: queries.select_performance_trends(s, f, rolling=4), pandas_trends,
-                Filters(granularity="week", tz="Europe/Paris")),
-            "comparison (4)": (queries.select_algorithm_comparison, pandas_comparison, Filters(algorithms=top4)),
-        }
-        rows = []
-        for name, (ours, theirs, filters) in cases.items():
-            check_same(name, ours(store, filters), theirs(frame, filters))
-            helios = timed(lambda: ours(store, filters), runs)
-            baseline = timed(lambda: theirs(frame, filters), runs)
-            rows.append((size, name, helios, baseline))
-        rows.append((size, "data-version token", timed(store.data_version, runs * 10), None))
-        rows.append((size, "monthly report", timed(lambda: queries.get_monthly_report(store, Filters(), newest), runs), None))
-        store.close()
-        return rows
+        seed_demo(store, validations=size, days=365, progress=True)
+        seconds = time.perf_counter() - start
+        if kind == "postgresql":
+            with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(sa.text("VACUUM ANALYZE"))  # what autovacuum does after a bulk load
+        print(f"{kind}: seeded {size:,} validations (rollups included) in {seconds:.1f} s", file=sys.stderr)
+        yield store
+    finally:
+        if store is not None:
+            store.close()
+        if drop:
+            _postgres_admin(drop)
 
 
-def print_table(rows: list[tuple], runs: int) -> None:
+def _postgres_admin(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_SERVER.replace("+psycopg", "") + "/postgres", autocommit=True) as admin:
+        admin.execute(statement)
+
+
+def bench_databases(size: int, databases: list[str], runs: int, raw_runs: int, folder: Path) -> list[tuple]:
+    rows = []
+    for kind in databases:
+        with seeded(kind, size, folder) as store:
+            for name, (query, filters) in cases(store).items():
+                rollup, raw = rollup_and_raw(store, query, filters, runs, raw_runs, f"{kind} {name}")
+                rows.append((kind, name, rollup, raw))
+                print(f"{kind} {name}: rollup {rollup:.1f} ms, raw {raw:.1f} ms", file=sys.stderr)
+    return rows
+
+
+def bench_growth(sizes: list[int], runs: int, raw_runs: int, folder: Path) -> list[tuple]:
+    rows = []
+    for size in sizes:
+        with seeded("duckdb", size, folder) as store:
+            rollup, raw = rollup_and_raw(store, queries.select_leaderboard, Filters(), runs, raw_runs,
+                                         f"growth {size}")
+            rows.append((size, rollup, raw))
+            print(f"growth {size:,}: rollup {rollup:.1f} ms, raw {raw:.1f} ms", file=sys.stderr)
+        (folder / f"bench-{size}.duckdb").unlink(missing_ok=True)
+    return rows
+
+
+def print_tables(size: int, rows: list[tuple], growth: list[tuple], runs: int, raw_runs: int) -> None:
     print(f"\nMachine: {platform.machine()}, {os.cpu_count()} cores, {platform.python_implementation()} "
-          f"{platform.python_version()}; {runs} runs each, after a warm-up run.\n")
-    print("| rows | query | HELIOS median ms | p95 ms | pandas median ms | p95 ms | pandas / HELIOS | target |")
-    print("|---:|---|---:|---:|---:|---:|---:|---|")
-    for size, name, ours, theirs in rows:
-        ours_median = statistics.median(ours)
-        target = TARGETS_MS.get(name)
-        verdict = "" if target is None or size < 10_000_000 else (
-            f"< {target} ms: {'met' if ours_median < target else 'missed'}")
-        if theirs is None:
-            print(f"| {size:,} | {name} | {ours_median:.2f} | {p95(ours):.2f} | - | - | - | {verdict} |")
-            continue
-        ratio = statistics.median(theirs) / ours_median
-        print(f"| {size:,} | {name} | {ours_median:.1f} | {p95(ours):.1f} | {statistics.median(theirs):.1f} "
-              f"| {p95(theirs):.1f} | {ratio:.1f}x | {verdict} |")
+          f"{platform.python_version()}; p50 of {runs} rollup runs and {raw_runs} raw runs, after a warm-up.\n")
+    if rows:
+        print(f"{size:,} validations (demo data, 365 days); the rollup answer equals the raw answer in every row.\n")
+        print("| database | query | rollup p50 ms | raw p50 ms | raw / rollup | target | met |")
+        print("|---|---|---:|---:|---:|---:|---|")
+        for kind, name, rollup, raw in rows:
+            target = TARGETS_MS[name][0 if kind == "duckdb" else 1]
+            print(f"| {kind} | {name} | {rollup:.1f} | {raw:.1f} | {raw / rollup:.1f}x | ≤ {target} ms "
+                  f"| {'yes' if rollup <= target else 'no'} |")
+    if growth:
+        print("\nGrowth: the all-time leaderboard on DuckDB.\n")
+        print("| validations | rollup p50 ms | raw p50 ms | raw / rollup |")
+        print("|---:|---:|---:|---:|")
+        for n, rollup, raw in growth:
+            print(f"| {n:,} | {rollup:.1f} | {raw:.1f} | {raw / rollup:.1f}x |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    parser.add_argument("--size", type=int, default=10_000_000, help="validations for the query table (0: skip it)")
+    parser.add_argument("--databases", nargs="+", default=["duckdb", "postgresql"], choices=["duckdb", "postgresql"])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[], help="validations for the growth row (DuckDB)")
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--raw-runs", type=int, default=5)
     args = parser.parse_args()
-    rows = [row for size in args.sizes for row in bench_size(size, args.runs)]
-    print_table(rows, args.runs)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        rows = bench_databases(args.size, args.databases, args.runs, args.raw_runs, folder) if args.size else []
+        growth = bench_growth(args.sizes, args.runs, args.raw_runs, folder)
+    print_tables(args.size, rows, growth, args.runs, args.raw_runs)
 
 
 if __name__ == "__main__":

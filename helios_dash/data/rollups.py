@@ -1,6 +1,6 @@
 """Rollups of the validations table, maintained on write: sums per time bucket, exact, small.
 
-Two levels (per algorithm, per domain) times three UTC grains (quarter hour, hour, day).
+Three levels (per algorithm, per domain, all validations) times three UTC grains (quarter hour, hour, day).
 A row holds the sums every page needs (count, Σquality, Σquality², Σconfidence, Σspeedup,
 max speedup, min quality, successes, Σtests, first and last timestamp) for one bucket
 ``floor(epoch seconds / grain)``. Readers combine grains (see ``queries/_plan.py``);
@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from ..schema import metadata, validations as v
 
 GRAINS = {"quarter": 900, "hour": 3600, "day": 86400}
-LEVELS = ("algorithm", "domain")
+LEVELS = ("algorithm", "domain", "all")  # "all": every validation, for views without a filter
 SUCCESS_QUALITY = 70  # a validation with quality above this counts as a success
 # Sums added up on conflict; the others keep the min or max.
 ADDED = ("validations", "sum_quality", "sum_square_quality", "sum_confidence", "sum_speedup", "successes", "tests")
@@ -45,12 +45,13 @@ def _measure_columns() -> list[sa.Column]:
 
 def _rollup_table(level: str, grain: str) -> sa.Table:
     # The bucket leads the key: readers select bucket ranges, writers upsert by the whole key.
-    keys = [sa.Column("bucket", sa.BigInteger, nullable=False)]
+    keys = [sa.Column("bucket", sa.BigInteger, nullable=False, autoincrement=False)]
     if level == "algorithm":
         keys.append(sa.Column("algorithm_id", sa.String, nullable=False))
-    # domain_id is part of the key (not looked up from algorithms) so that a rollup filters
-    # exactly as the raw table does, whatever the raw rows say.
-    keys.append(sa.Column("domain_id", sa.String, nullable=False))
+    if level != "all":
+        # domain_id is part of the key (not looked up from algorithms) so that a rollup filters
+        # exactly as the raw table does, whatever the raw rows say.
+        keys.append(sa.Column("domain_id", sa.String, nullable=False))
     return sa.Table(f"rollup_{level}_{grain}s", metadata, *keys, *_measure_columns(),
                     sa.PrimaryKeyConstraint(*[c.name for c in keys], name=f"rollup_{level}_{grain}s_pkey"))
 
@@ -84,7 +85,8 @@ def raw_sums(grain_seconds: int, level: str, where=()) -> sa.Select:
     keys = [bucket_of(v.c.created_at, grain_seconds).label("bucket")]
     if level == "algorithm":
         keys.append(v.c.algorithm_id)
-    keys.append(v.c.domain_id)
+    if level != "all":
+        keys.append(v.c.domain_id)
     return (
         sa.select(
             *keys,

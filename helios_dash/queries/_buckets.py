@@ -24,7 +24,7 @@ from ..store import Store
 from ._conditions import success_count, validation_conditions
 from ._plan import GRAIN_US, local_cuts, plan_blocks, to_us
 from ..data.rollups import GRAINS
-from ._rollups import data_span, in_ranges, level_for, raw_part, rollup_part
+from ._rollups import data_span, in_ranges, level_for, raw_part, resolve_source, rollup_part
 
 SLOT_SECONDS = 900
 SPLIT_COLUMNS = {"domain": v.c.domain_id, "type": algorithms.c.type}
@@ -36,14 +36,14 @@ DAY_US = GRAIN_US["day"]
 
 
 def select_slot_sums(store: Store, filters: Filters, split_by: str | None = None, cut_at: str | None = None,
-                     source: str = "rollup") -> pd.DataFrame:
+                     source: str | None = None) -> pd.DataFrame:
     """Counts and sums per UTC block (and split key); ``slot_start`` is UTC.
 
     No block straddles a local ``cut_at`` boundary in ``filters.tz`` ("hour", "day",
     "week", "month"; default ``filters.granularity``): group by ``local_period_start``
     of that unit, or by ``local_hour`` with ``cut_at="hour"``.
     """
-    if source == "raw":
+    if resolve_source(source) == "raw":
         return _raw_slot_sums(store, filters, split_by)
     group = {"split": split_by} if split_by else {}
     level = level_for(filters, split_by)
@@ -77,8 +77,9 @@ def select_block_sums(store: Store, filters: Filters, level: str, group: dict[st
 
 
 def _rollup_blocks(store, filters, level, plan, group, measures) -> pd.DataFrame:
-    keys = {"grain": lambda t, seconds: sa.literal(seconds, sa.BigInteger), "bucket": lambda t, _s: t.c.bucket,
-            "domain_id": lambda t, _s: t.c.domain_id}
+    keys = {"grain": lambda t, seconds: sa.literal(seconds, sa.BigInteger), "bucket": lambda t, _s: t.c.bucket}
+    if level != "all":
+        keys["domain_id"] = lambda t, _s: t.c.domain_id
     if level == "algorithm":
         keys["algorithm_id"] = lambda t, _s: t.c.algorithm_id
     parts, leftovers = [], {}

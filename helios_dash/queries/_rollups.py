@@ -6,6 +6,9 @@ union (per algorithm, per domain, per slot) exactly as they would the raw table.
 """
 from __future__ import annotations
 
+import math
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 
 import numpy as np
@@ -19,15 +22,41 @@ from ._plan import GRAIN_US, US, Plan
 
 SUM_COLUMNS = ("validations", "sum_quality", "sum_square_quality", "sum_confidence", "sum_speedup",
                "max_speedup", "min_quality", "successes", "tests", "first_at", "last_at")
-_OR_LIMIT = 16  # bucket ranges written as OR-ed conditions; more become a hull or an IN list
-_IN_LIMIT = 20_000
+SOURCES = ("rollup", "raw")
+_OR_LIMIT = 16  # bucket ranges written as OR-ed conditions; more become a hull filtered in pandas
+QUARTERS_PER_DAY = 96
+
+
+# Which source a query without an explicit ``source`` reads: the benchmark and the tests switch
+# whole services (leaderboard, trends, comparison) to the raw table with ``reading_from("raw")``.
+_DEFAULT_SOURCE: ContextVar[str] = ContextVar("helios_read_source", default="rollup")
+
+
+@contextmanager
+def reading_from(source: str):
+    """Within the block, queries not given a ``source`` read ``source`` ("rollup" or "raw")."""
+    token = _DEFAULT_SOURCE.set(resolve_source(source))
+    try:
+        yield
+    finally:
+        _DEFAULT_SOURCE.reset(token)
+
+
+def resolve_source(source: str | None) -> str:
+    """``source``, or the one in force when None; ValueError for an unknown one."""
+    source = source or _DEFAULT_SOURCE.get()
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
+    return source
 
 
 def level_for(filters: Filters, split_by: str | None = None, per_algorithm: bool = False) -> str:
-    """The per-domain rollup when the view needs no algorithm or type, else the per-algorithm one."""
+    """The smallest rollup that answers the view: all validations, per domain, or per algorithm."""
     if per_algorithm or filters.algorithms or filters.types or split_by == "type":
         return "algorithm"
-    return "domain"
+    if filters.domains or split_by == "domain":
+        return "domain"
+    return "all"
 
 
 def key_conditions(table: sa.Table | sa.TableClause, filters: Filters) -> list[sa.ColumnElement[bool]]:
@@ -49,7 +78,7 @@ def rollup_part(level: str, grain: str, ranges, filters: Filters, keys: dict, ex
     Returns (select, ranges a caller must still filter by in pandas, or None).
     """
     table = ROLLUPS[(level, grain)]
-    where, leftover = bucket_condition(table.c.bucket, ranges, exact)
+    where, leftover = bucket_condition(table.c.bucket, ranges, exact, grain)
     columns = [fn(table, GRAINS[grain]).label(name) for name, fn in keys.items()]
     columns += [table.c[name] for name in SUM_COLUMNS]
     return sa.select(*columns).where(where, *key_conditions(table, filters)), leftover
@@ -88,20 +117,26 @@ def union(parts: list[sa.Select]) -> sa.Subquery:
     return (sa.union_all(*parts) if len(parts) > 1 else parts[0]).subquery("sums")
 
 
-def bucket_condition(bucket: sa.ColumnElement, ranges, exact: bool = True):
+def bucket_condition(bucket: sa.ColumnElement, ranges, exact: bool = True, grain: str | None = None):
     """A WHERE condition selecting ``ranges`` of buckets, and the ranges still to filter by afterwards.
 
-    Exact: OR-ed ranges. Otherwise many ranges become their hull (filtered in pandas) when
-    they fill most of it, or an IN list of buckets when they are sparse.
+    Exact: OR-ed ranges. Otherwise, with many ranges, their hull, narrowed for quarter hours
+    to the few quarters of the UTC day the ranges use (the hours a local boundary cuts
+    recur at the same UTC time each day, or two with DST); pandas keeps the planned buckets.
     """
     if exact or len(ranges) <= _OR_LIMIT:
         return sa.or_(*[_between(bucket, lo, hi) for lo, hi in ranges]), None
-    lo, hi = ranges[0][0], ranges[-1][1]
-    covered = sum(b - a for a, b in ranges) if lo is not None and hi is not None else None
-    if covered is not None and covered <= _IN_LIMIT and (hi - lo) > 3 * covered:
-        members = [b for a, z in ranges for b in range(a, z)]
-        return bucket.in_(members), None
-    return _between(bucket, lo, hi), ranges
+    hull = _between(bucket, ranges[0][0], ranges[-1][1])
+    if grain == "quarter" and all(lo is not None and hi is not None for lo, hi in ranges):
+        of_day = {_c_modulo(b, QUARTERS_PER_DAY) for lo, hi in ranges for b in range(lo, hi)}
+        if len(of_day) <= QUARTERS_PER_DAY // 4:
+            return sa.and_(hull, (bucket % QUARTERS_PER_DAY).in_(sorted(of_day))), ranges
+    return hull, ranges
+
+
+def _c_modulo(value: int, divisor: int) -> int:
+    """``value % divisor`` as SQL computes it (the sign of the dividend), unlike Python's."""
+    return int(math.fmod(value, divisor))
 
 
 def _between(bucket, lo, hi) -> sa.ColumnElement[bool]:
@@ -120,7 +155,7 @@ def in_ranges(buckets: pd.Series, ranges) -> np.ndarray:
 
 def data_span(store) -> tuple[int, int] | None:
     """[first, last] validation instant in microseconds (from the day rollup), or None when empty."""
-    table = ROLLUPS[("domain", "day")]
+    table = ROLLUPS[("all", "day")]
     first, last = store.read(sa.select(sa.func.min(table.c.first_at).label("first"),
                                        sa.func.max(table.c.last_at).label("last"))).iloc[0]
     if pd.isna(first):

@@ -8,6 +8,7 @@ from ..filters import Filters
 from ..schema import algorithms, domains, validations as v
 from ..store import Store
 from ._buckets import SLOT_SECONDS, select_block_sums
+from ._rollups import resolve_source
 from ._conditions import success_count, validation_conditions
 
 ALGORITHM_SLOT_MEASURES = ("validations", "sum_quality", "sum_square_quality", "sum_speedup", "tests", "successes")
@@ -23,13 +24,13 @@ def select_algorithm(store: Store, algorithm_id: str) -> pd.DataFrame:
     return store.read(stmt)
 
 
-def select_algorithm_slot_sums(store: Store, filters: Filters, source: str = "rollup") -> pd.DataFrame:
+def select_algorithm_slot_sums(store: Store, filters: Filters, source: str | None = None) -> pd.DataFrame:
     """Per algorithm and UTC block: counts and sums, squares of quality included (for intervals).
 
     The blocks of ``_buckets.select_slot_sums`` (see there why): none straddles a local
     boundary of ``filters.granularity``, one series per algorithm.
     """
-    if source == "rollup":
+    if resolve_source(source) == "rollup":
         return select_block_sums(store, filters, "algorithm", {"algorithm_id": "algorithm"}, ALGORITHM_SLOT_MEASURES,
                                  filters.granularity)
     slot = sa.cast(sa.func.floor(sa.extract("epoch", v.c.created_at) / SLOT_SECONDS), sa.BigInteger)

@@ -1,7 +1,8 @@
 """Per-algorithm metrics: the aggregate behind the leaderboard and the comparison.
 
-Read from the rollups by default (``source="rollup"``); ``source="raw"`` aggregates the
-validations table itself, the reference the rollup path is tested and benchmarked against.
+Read from the rollups by default (``source="rollup"``, or whatever ``_rollups.reading_from``
+set); ``source="raw"`` aggregates the validations table itself, the reference the rollup
+path is tested and benchmarked against.
 """
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ from ..schema import algorithms, domains, validations as v
 from ..store import Store
 from ._conditions import success_count, validation_conditions
 from ._plan import local_cuts, plan_blocks, to_us
-from ._rollups import plan_parts, union
+from ._rollups import plan_parts, resolve_source, union
 
 CONFIDENCE_LEVEL = 0.95
-SOURCES = ("rollup", "raw")
 
 # Every aggregate costs time over 10M rows, so callers ask only for what they show.
 MEASURES = {
@@ -68,14 +68,13 @@ SUM_MEASURES = {
 
 
 def select_algorithm_metrics(store: Store, filters: Filters, measures=tuple(MEASURES),
-                             previous: Filters | None = None, source: str = "rollup") -> pd.DataFrame:
+                             previous: Filters | None = None, source: str | None = None) -> pd.DataFrame:
     """One row per algorithm with validations in the view, with its 95% quality interval.
 
     With ``previous`` (the period just before ``filters``), both periods are
     aggregated in one statement and a ``period`` column says "current" or "previous".
     """
-    check_source(source)
-    if source == "raw":
+    if resolve_source(source) == "raw":
         per_algorithm = _raw_metrics(filters, measures, previous)
     else:
         per_algorithm = _rollup_metrics(filters, measures, previous)
@@ -90,12 +89,6 @@ def select_algorithm_metrics(store: Store, filters: Filters, measures=tuple(MEAS
         .join(domains, domains.c.id == algorithms.c.domain_id)
     )
     return add_quality_interval(store.read(stmt))
-
-
-def check_source(source: str) -> None:
-    """Refuse an unknown ``source`` (the rollups or the raw table)."""
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {source!r}")
 
 
 def _raw_metrics(filters: Filters, measures, previous: Filters | None) -> sa.Subquery:

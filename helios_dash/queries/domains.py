@@ -8,7 +8,8 @@ from ..filters import Filters
 from ..schema import algorithms, domains, validations as v
 from ..store import Store
 from ._conditions import success_count, validation_conditions
-from .algorithms import algorithm_sums, check_source
+from ._rollups import resolve_source
+from .algorithms import algorithm_sums
 
 DOMAIN_STATS_COLUMNS = [
     "domain_id", "domain", "algorithms", "validations", "mean_quality", "min_quality",
@@ -16,13 +17,12 @@ DOMAIN_STATS_COLUMNS = [
 ]
 
 
-def select_domain_stats(store: Store, filters: Filters, source: str = "rollup") -> pd.DataFrame:
+def select_domain_stats(store: Store, filters: Filters, source: str | None = None) -> pd.DataFrame:
     """One row per domain with validations in the view, by descending mean quality (from rollups or raw rows)."""
-    check_source(source)
     # Aggregate per algorithm first, then roll up through the algorithms table:
     # each algorithm belongs to one domain, and one text group key measured half
     # the time of two (and far less than COUNT(DISTINCT)) at 10M rows.
-    per_algorithm = _raw_per_algorithm(filters) if source == "raw" else _rollup_per_algorithm(filters)
+    per_algorithm = _raw_per_algorithm(filters) if resolve_source(source) == "raw" else _rollup_per_algorithm(filters)
     n = sa.cast(sa.func.sum(per_algorithm.c.n), sa.BigInteger)
     stmt = (
         sa.select(
