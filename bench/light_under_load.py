@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -27,25 +26,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.poll import BODY as POLL_BODY  # noqa: E402  the live-update poll, as pages send it
+from tests.servers import Server, start_serving  # noqa: E402
 
 REPORT = json.dumps({"format": "pdf"}).encode()
 
 
-def serve(store: Path, port: int, validations: int, slots: int, queue: int) -> subprocess.Popen:
-    env = {**os.environ, "HELIOS_DATABASE_URL": f"duckdb:///{store}", "HELIOS_DEMO_VALIDATIONS": str(validations),
+def serve(store: Path, port: int, validations: int, slots: int, queue: int) -> Server:
+    env = {"HELIOS_DATABASE_URL": f"duckdb:///{store}", "HELIOS_DEMO_VALIDATIONS": str(validations),
            "HELIOS_HEAVY_EXPORTS": str(slots), "HELIOS_HEAVY_EXPORT_QUEUE": str(queue)}
-    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "8", "--timeout", "300",
-               "--bind", f"127.0.0.1:{port}", "--control-socket", str(store.with_suffix(".ctl")), "app:server"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return server
-        except OSError:
-            time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("the dashboard did not start")
+    return start_serving(env, port, timeout=180, path="/", workers=1, threads=8, folder=store.parent)
 
 
 def timed(request: urllib.request.Request) -> tuple[float, int]:
@@ -103,8 +92,7 @@ def run(validations: int, reports: int, slots: int, queue: int, label: str) -> d
             idle = [timed(r)[0] for _ in range(20) for r in light_requests(port)]
             loaded = measure(port, reports)
         finally:
-            server.terminate()
-            server.wait(30)
+            server.stop()
     done = [s for s, status in loaded["reports"] if status == 200]
     return {"label": label, "idle": idle, "light": loaded["light"], "done": done,
             "refused": sum(1 for _, status in loaded["reports"] if status == 503)}

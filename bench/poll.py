@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,6 +20,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.servers import Server, start_serving  # noqa: E402
+
 BODY = json.dumps({
     "output": "..live-data-version.data...live-updated.children..",
     "outputs": [{"id": "live-data-version", "property": "data"}, {"id": "live-updated", "property": "children"}],
@@ -31,23 +32,12 @@ BODY = json.dumps({
 }).encode()
 
 
-def serve(store: Path, port: int, tick: str | None) -> subprocess.Popen:
-    env = {**os.environ, "HELIOS_DATABASE_URL": f"duckdb:///{store}", "HELIOS_DEMO_VALIDATIONS": "50000",
-           "PYTHONPATH": str(ROOT)}
+def serve(store: Path, port: int, tick: str | None) -> Server:
+    env = {"HELIOS_DATABASE_URL": f"duckdb:///{store}", "HELIOS_DEMO_VALIDATIONS": "50000"}
     if tick:
         env["HELIOS_BENCH_TICK_SECONDS"] = tick
-    command = [sys.executable, "-m", "gunicorn", "--workers", "1", "--threads", "8", "--bind", f"127.0.0.1:{port}",
-               "bench.poll_app:server"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError("the dashboard did not start")
+    return start_serving(env, port, timeout=60, path="/", workers=1, threads=8, app="bench.poll_app:server",
+                         folder=store.parent)
 
 
 def hammer(port: int, seconds: float, clients: int) -> tuple[int, list[float]]:
@@ -83,8 +73,7 @@ def main() -> None:
             try:
                 count, latencies = hammer(8063, args.seconds, args.clients)
             finally:
-                server.terminate()
-                server.wait()
+                server.stop()
             median, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
             print(f"{label:28s}: {count / args.seconds:7.0f} polls/s, median {median:.1f} ms, p95 {p95:.1f} ms "
                   f"({args.clients} clients, {args.seconds:g} s)")

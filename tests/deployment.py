@@ -88,12 +88,18 @@ def scale_out(validations: int, *, instances: int = 2, workers: int = 2, threads
         yield deployment
 
 
+def embedded_env(folder: Path) -> dict[str, str]:
+    """The environment of an embedded deployment whose DuckDB file is in ``folder``."""
+    return {"HELIOS_DATABASE_URL": f"duckdb:///{folder / 'helios.duckdb'}", "HELIOS_DEMO_DATA": "0"}
+
+
 @contextmanager
 def embedded(folder: Path, validations: int, *, port: int | None = None, threads: int = 8,
              extra_env: dict | None = None):
-    """One gunicorn worker with ``threads`` threads on a DuckDB file in ``folder``, seeded first."""
-    env = {"HELIOS_DATABASE_URL": f"duckdb:///{folder / 'helios.duckdb'}", "HELIOS_DEMO_DATA": "0",
-           **(extra_env or {})}
-    run_cli(env, "seed-demo", "--validations", str(validations))
+    """One gunicorn worker with ``threads`` threads on a DuckDB file in ``folder``, seeded first
+    (``validations=0``: already seeded)."""
+    env = {**embedded_env(folder), **(extra_env or {})}
+    if validations:
+        run_cli(env, "seed-demo", "--validations", str(validations))
     with serving(env, port, workers=1, threads=threads, folder=folder) as server:
         yield Deployment(env, [server])

@@ -123,12 +123,23 @@ def wait_until_serving(server: Server, timeout: float = 120, path: str = "/_favi
     raise RuntimeError(f"gunicorn did not serve on port {server.port} within {timeout} s:\n{server.log_tail()}")
 
 
-@contextmanager
-def serving(env: dict[str, str], port: int | None = None, *, timeout: float = 120, **options):
-    """A started and answering gunicorn (see ``start_gunicorn``), stopped on exit."""
+def start_serving(env: dict[str, str], port: int | None = None, *, timeout: float = 120,
+                  path: str = "/_favicon.ico", **options) -> Server:
+    """A started gunicorn that answers ``path`` (see ``start_gunicorn``); stopped if it never does."""
     server = start_gunicorn(env, port, **options)
     try:
-        wait_until_serving(server, timeout)
+        wait_until_serving(server, timeout, path)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@contextmanager
+def serving(env: dict[str, str], port: int | None = None, **options):
+    """``start_serving``, stopped on exit."""
+    server = start_serving(env, port, **options)
+    try:
         yield server
     finally:
         server.stop()
