@@ -6,6 +6,7 @@ import functools
 import click
 
 from .errors import HeliosError
+from .reports.vocabulary import COMMAND_LINE_KINDS, EXPORT_FORMATS, EXPORT_KINDS
 from .settings import Settings
 from .store import open_store
 
@@ -61,8 +62,8 @@ def simulate(rate: float, host: str, port: int):
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(["algorithms", "leaderboard", "report"]))
-@click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(["csv", "xlsx", "json", "pdf"]))
+@click.argument("kind", type=click.Choice(list(COMMAND_LINE_KINDS)))
+@click.option("--format", "fmt", default="csv", show_default=True, type=click.Choice(list(EXPORT_FORMATS)))
 @click.option("--include", multiple=True, help="A section to include (repeatable); the kind's default otherwise.")
 @click.option("--domain", multiple=True, help="Only this domain id (repeatable).")
 @click.option("--type", "types", multiple=True, help="Only this algorithm type (repeatable).")
@@ -79,12 +80,11 @@ def export(kind, fmt, include, domain, types, start, end, tz, sort_by, sort_orde
     from pathlib import Path
 
     from . import create_server
-    from .api.blueprint import EXPORTS
-    from .exports.config import parse_export_config
-    from .exports.render import export_view
+    from .reports.config import parse_export_config
+    from .reports.render import export_view
     from .runtime import RUNTIME_KEY
 
-    sections, title = EXPORTS[kind]
+    chosen = EXPORT_KINDS[kind]
     filters = {k: v for k, v in {"domain": list(domain), "type": list(types), "start": start, "end": end,
                                  "tz": tz}.items() if v}
     options = {"sort_order": sort_order, "include_charts": not no_charts} | ({"sort_by": sort_by} if sort_by else {})
@@ -93,8 +93,8 @@ def export(kind, fmt, include, domain, types, start, end, tz, sort_by, sort_orde
     server = create_server(settings)  # the runtime alone: no Dash, and never demo data
     try:
         with server.app_context():  # inside it, so that filters are checked against this store's catalog
-            request = parse_export_config(config, sections)
-            exported = export_view(request, title, settings.public_url)
+            request = parse_export_config(config, chosen.sections)
+            exported = export_view(request, chosen.title, settings.public_url)
             target = Path(output or exported.filename)
             _write_atomically(target, exported.content)
     finally:

@@ -150,7 +150,8 @@ def test_report_without_rows_says_so():
 
 def test_missing_chromium_gives_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-chromium"))
-    monkeypatch.setattr(charts, "_renderer", ChartRenderer())  # a fresh one: the shared one may be running
+    fresh = ChartRenderer()  # not the running one: it would not look for Chromium again
+    monkeypatch.setattr(charts, "current_renderer", lambda: fresh)
     with pytest.raises(ChartRendererUnavailable) as raised:
         to_pdf(make_report())
     assert raised.value.code == "CHART_RENDERER_UNAVAILABLE" and raised.value.http_status == 503
@@ -160,12 +161,12 @@ def test_missing_chromium_gives_a_clear_error(monkeypatch, tmp_path):
 def test_the_browser_is_reused_and_replaced_when_it_dies():
     figure = bar_chart("Reuse", [1, 2, 3])
     assert render_chart(figure, 400, 300, "png").startswith(b"\x89PNG")
-    browser = charts._renderer._kaleido
+    browser = charts.current_renderer()._kaleido
     assert render_chart(figure, 400, 300, "svg").startswith(b"<svg")
-    assert charts._renderer._kaleido is browser  # the same Chromium drew both
+    assert charts.current_renderer()._kaleido is browser  # the same Chromium drew both
     os.killpg(browser.subprocess.pid, signal.SIGKILL)  # Chromium crashed, or the OOM killer struck
     assert render_chart(figure, 400, 300, "png").startswith(b"\x89PNG")
-    assert charts._renderer._kaleido is not browser
+    assert charts.current_renderer()._kaleido is not browser
 
 
 def test_generation_time_in_utc_names_utc():

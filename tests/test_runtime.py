@@ -76,3 +76,10 @@ def test_requests_are_answered_while_redis_is_down(store_url):
             assert answer.status_code == 200 and len(answer.get_json()["data"]["leaderboard"]) > 0
     finally:
         server.extensions["helios.runtime"].close()
+
+
+def test_charts_are_drawn_by_the_runtime_renderer(app, runtime):
+    from helios_dash.exports import charts
+
+    with app.app_context():
+        assert charts.current_renderer() is runtime.renderer

@@ -22,9 +22,6 @@ API_ROOT = "/api"
 api_fallback = Blueprint("api_fallback", __name__)
 FALLBACK_ENDPOINT = "api_fallback.unknown_endpoint"
 
-# Each kind's (default sections, title), as cli.py reads them until it takes EXPORT_KINDS itself.
-EXPORTS = {name: (kind.sections, kind.title) for name, kind in EXPORT_KINDS.items()}
-
 
 @api.post("/export/<kind>")
 def export(kind: str):

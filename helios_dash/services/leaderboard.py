@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..domain.metrics import MEAN_QUALITY
 from ..errors import BadRequest
 from ..runtime import get_store
 from ..filters import Filters
@@ -156,6 +157,7 @@ def _scope(board: pd.DataFrame) -> str:
 
 
 def _quality(row: pd.Series) -> str:
+    mean = MEAN_QUALITY.show(row["mean_quality"])
     if pd.isna(row["ci_high"]):  # a single validation has no interval
-        return f"{row['mean_quality']:.1f} (one validation, no interval)"
-    return f"{row['mean_quality']:.1f} ± {(row['ci_high'] - row['ci_low']) / 2:.1f}"
+        return f"{mean} (one validation, no interval)"
+    return f"{mean} ± {MEAN_QUALITY.show((row['ci_high'] - row['ci_low']) / 2)}"
