@@ -48,8 +48,11 @@ def test_services_find_the_runtime_of_the_app_in_context(app, runtime):
 
 
 def test_outside_an_app_there_is_no_runtime_and_the_error_says_how_to_get_one():
-    with pytest.raises(StoreError, match="create_app"):
-        current_runtime()
+    from concurrent.futures import ThreadPoolExecutor
+
+    # A new thread has no app context, whatever other tests of this session pushed.
+    with ThreadPoolExecutor(1) as pool, pytest.raises(StoreError, match="create_app"):
+        pool.submit(current_runtime).result()
 
 
 def test_the_server_serves_the_api_without_dash(client, runtime):
