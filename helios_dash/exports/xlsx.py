@@ -8,8 +8,8 @@ missing values, TRUE/FALSE for booleans; risky text is neutralised (``cells``).
 
 The writer is rvgsrust-xlsxwriter (Python bindings of rust_xlsxwriter, the Rust sister of
 XlsxWriter). A table goes in as Arrow columns in one call, so no Python object is made
-per cell: 100k records x 12 columns take about 1.3 s where XlsxWriter took 5.8 s
-(``bench/xlsx.py``). Its ``write()`` stores a string as text, never as a formula.
+per cell: 100k records x 12 columns take 1.2 CPU seconds where XlsxWriter took 5.9
+(``bench/xlsx.py``, same run). Its ``write()`` stores a string as text, never as a formula.
 Sheets are written in constant-memory mode (rows go to a temporary file as they are
 written), so even a sheet at Excel's row limit never sits in memory as a million cells.
 """
