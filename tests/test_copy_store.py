@@ -224,10 +224,18 @@ def test_a_copy_that_differs_from_its_source_is_rolled_back(source_url, pg_targe
     assert set(_counts(pg_target).values()) == {0}
 
 
-def test_the_next_validation_gets_a_fresh_id(source_url, pg_target):
-    copy_store(source_url, pg_target, progress=False)
+@pytest.mark.parametrize("kind", ["postgresql", "duckdb"])
+def test_the_next_validation_gets_a_fresh_id(source_url, tmp_path, kind):
+    with database_url(kind, tmp_path) as target_url:
+        new_id, largest = _insert_after_copy(source_url, target_url)
+    assert largest == _frame(source_url, schema.validations)["id"].max()
+    assert new_id == largest + 1
+
+
+def _insert_after_copy(source_url: str, target_url: str) -> tuple[int, int]:
+    copy_store(source_url, target_url, progress=False)
     v = schema.validations
-    store = open_store(pg_target)
+    store = open_store(target_url)
     try:
         largest = store.scalar(sa.select(sa.func.max(v.c.id)))
         with store.write() as conn:
@@ -236,8 +244,7 @@ def test_the_next_validation_gets_a_fresh_id(source_url, pg_target):
                 created_at=datetime(2026, 3, 2, tzinfo=timezone.utc)).returning(v.c.id)).scalar_one()
     finally:
         store.close()
-    assert largest == _frame(source_url, v)["id"].max()
-    assert new_id == largest + 1
+    return new_id, largest
 
 
 def test_the_dashboard_shows_the_same_numbers_on_both(source_url, pg_target):
@@ -306,3 +313,45 @@ def test_checksum_ignores_order_but_counts_repeats_and_tells_null_from_text():
     assert _checksum(("x", 1), ("x", 1), ("y", 2)).hexdigest != _checksum(("y", 2)).hexdigest  # a XOR would agree
     assert _checksum((None, 1)).hexdigest != _checksum(("\\N", 1)).hexdigest
     assert _checksum(("a\tb", 1)).hexdigest != _checksum(("a", 1)).hexdigest
+
+
+def test_the_target_rollups_are_built_from_the_copied_rows(source_url, pg_target):
+    from helios_dash.data.rollups import check_rollups
+
+    copy_store(source_url, pg_target, progress=False)
+    store = open_store(pg_target)
+    try:
+        assert check_rollups(store) == []
+        built = store.scalar(sa.text("SELECT count(*) FROM rollup_algorithm_days"))
+    finally:
+        store.close()
+    assert built > 0
+
+
+def test_the_command_prints_counts_and_checked(source_url, pg_target, monkeypatch):
+    from click.testing import CliRunner
+
+    from helios_dash.cli import main
+
+    monkeypatch.setenv("HELIOS_DATABASE_URL", source_url)
+    expected = _counts(source_url)
+    first = CliRunner().invoke(main, ["migrate-store", "--to", pg_target])
+    assert first.exit_code == 0, first.output
+    for name, rows in expected.items():
+        assert f"{name}: {rows:,} rows, checked" in first.output
+    again = CliRunner().invoke(main, ["migrate-store", "--to", pg_target])
+    assert again.exit_code == 0 and "already held exactly these rows" in again.output
+
+    refused = CliRunner().invoke(main, ["migrate-store", "--to", source_url])
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines()[-1].startswith("Error: The source and the target are the same")
+
+
+def test_a_postgresql_store_copies_back_into_duckdb(source_url, pg_target, tmp_path):
+    copy_store(source_url, pg_target, progress=False)
+    back = f"duckdb:///{tmp_path / 'back.duckdb'}"
+    result = copy_store(pg_target, back, progress=False)
+    assert not result.already_copied
+    for table in tables_to_copy():
+        pd.testing.assert_frame_equal(_frame(back, table), _frame(source_url, table), check_dtype=False,
+                                      check_exact=True)

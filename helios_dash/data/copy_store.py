@@ -113,6 +113,7 @@ def _copy_into(target: Store, source: Engine, tables: list[sa.Table], progress: 
                 _compare_existing(conn, source, tables, held, batch_rows)  # raises either way
             copied = [_copy_table(conn, source, table, progress, batch_rows) for table in tables]
             _advance_sequences(conn, tables)
+            _analyze(conn, tables)
             for expected, table in zip(copied, tables):
                 _verify(conn, table, expected, progress, batch_rows)
             _rebuild_rollups_in(conn)
@@ -377,6 +378,13 @@ def _compare_existing(conn: Connection, source: Engine, tables: list[sa.Table], 
     raise _AlreadyCopied(found)
 
 
+def _analyze(conn: Connection, tables: list[sa.Table]) -> None:
+    """Give PostgreSQL's planner statistics of the copied rows before the rollups are built from them."""
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.exec_driver_sql(f"ANALYZE {conn.dialect.identifier_preparer.quote(table.name)}")
+
+
 def _advance_sequences(conn: Connection, tables: list[sa.Table]) -> None:
     """Move every sequence that numbers a copied column past the largest copied value."""
     for table in tables:
@@ -408,13 +416,8 @@ def _declared_sequence(column: sa.Column) -> str | None:
 
 
 def _advance(conn: Connection, sequence: str, largest: int) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.select(sa.func.setval(sequence, largest)))
-        return
-    # DuckDB has no setval: draw the values up to ``largest`` in one statement.
-    drawn = conn.execute(sa.select(sa.func.nextval(sequence))).scalar_one()
-    if drawn < largest:
-        conn.exec_driver_sql(f"SELECT max(nextval('{sequence}')) FROM range({largest - drawn})").scalar()
+    # setval is not rolled back with the transaction: a failed copy leaves a gap, never a clash.
+    conn.execute(sa.select(sa.func.setval(sequence, largest))).scalar()
 
 
 # -- rollups ---------------------------------------------------------------------
