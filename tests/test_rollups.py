@@ -252,6 +252,7 @@ def test_plan_uses_the_coarsest_blocks_and_raw_rows_off_the_grid():
     stop = 13 * day + 5 * hour + 30 * 60 * US  # day 13, 05:30
     plan = plan_blocks(start, stop)
     assert plan.raw == [(start, 10 * day + 10 * hour + quarter)]
+    assert plan.buckets["four_weeks"] == []
     assert plan.buckets["day"] == [(11, 13)]
     assert plan.buckets["hour"] == [(10 * 24 + 11, 11 * 24), (13 * 24, 13 * 24 + 5)]
     assert plan.buckets["quarter"] == [((10 * day + 10 * hour) // quarter + 1, (10 * day + 11 * hour) // quarter),
@@ -267,6 +268,14 @@ def test_plan_splits_only_blocks_a_cut_falls_inside():
     assert plan.buckets["quarter"] == [((2 * day + 18 * hour) // GRAIN_US["quarter"],
                                         (2 * day + 19 * hour) // GRAIN_US["quarter"])]
     assert plan.raw == []
+
+
+def test_plan_reads_four_week_blocks_of_a_long_range():
+    day, weeks4 = GRAIN_US["day"], GRAIN_US["four_weeks"]
+    plan = plan_blocks(3 * day, 100 * day)  # blocks of 28 days start at days 0, 28, 56, 84
+    assert plan.buckets["four_weeks"] == [(1, 3)]
+    assert plan.buckets["day"] == [(3, 28), (84, 100)]
+    assert weeks4 == 28 * day
 
 
 def test_local_cuts_follow_offsets_and_dst():

@@ -1,6 +1,6 @@
 """Rollups of the validations table, maintained on write: sums per time bucket, exact, small.
 
-Three levels (per algorithm, per domain, all validations) times three UTC grains (quarter hour, hour, day).
+Three levels (per algorithm, per domain, all validations) times four UTC grains (quarter hour, hour, day, four weeks).
 A row holds the sums every page needs (count, Σquality, Σquality², Σconfidence, Σspeedup,
 max speedup, min quality, successes, Σtests, first and last timestamp) for one bucket
 ``floor(epoch seconds / grain)``. Readers combine grains (see ``queries/_plan.py``);
@@ -20,7 +20,9 @@ from sqlalchemy.engine import Connection
 
 from ..schema import metadata, validations as v
 
-GRAINS = {"quarter": 900, "hour": 3600, "day": 86400}
+# Seconds per bucket. Four weeks (added by revision 0003) keep a year of an algorithm in 14 rows.
+GRAINS = {"quarter": 900, "hour": 3600, "day": 86400, "four_weeks": 28 * 86400}
+TABLE_SUFFIX = {"quarter": "quarters", "hour": "hours", "day": "days", "four_weeks": "four_weeks"}
 LEVELS = ("algorithm", "domain", "all")  # "all": every validation, for views without a filter
 SUCCESS_QUALITY = 70  # a validation with quality above this counts as a success
 # Sums added up on conflict; the others keep the min or max.
@@ -52,8 +54,9 @@ def _rollup_table(level: str, grain: str) -> sa.Table:
         # domain_id is part of the key (not looked up from algorithms) so that a rollup filters
         # exactly as the raw table does, whatever the raw rows say.
         keys.append(sa.Column("domain_id", sa.String, nullable=False))
-    return sa.Table(f"rollup_{level}_{grain}s", metadata, *keys, *_measure_columns(),
-                    sa.PrimaryKeyConstraint(*[c.name for c in keys], name=f"rollup_{level}_{grain}s_pkey"))
+    name = f"rollup_{level}_{TABLE_SUFFIX[grain]}"
+    return sa.Table(name, metadata, *keys, *_measure_columns(),
+                    sa.PrimaryKeyConstraint(*[c.name for c in keys], name=f"{name}_pkey"))
 
 
 ROLLUPS: dict[tuple[str, str], sa.Table] = {(level, grain): _rollup_table(level, grain)

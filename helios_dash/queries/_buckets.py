@@ -32,7 +32,7 @@ SLOT_MEASURES = ("validations", "sum_quality", "sum_speedup", "max_speedup", "su
 CUT_UNITS = ("hour", "day", "week", "month")
 _COMBINE = {"max_speedup": sa.func.max, "min_quality": sa.func.min}  # the rest are added up
 _COUNTS = ("validations", "successes", "tests")
-DAY_US = GRAIN_US["day"]
+LONGEST_BLOCK_US = max(GRAIN_US.values())
 
 
 def select_slot_sums(store: Store, filters: Filters, split_by: str | None = None, cut_at: str | None = None,
@@ -64,9 +64,10 @@ def select_block_sums(store: Store, filters: Filters, level: str, group: dict[st
     span = data_span(store) if lower is None or upper is None else (lower, upper - 1)
     if span is None:
         return empty
-    # Labels come from a block's start, so cuts must cover every block holding data: a day either side.
-    cut_lower = lower if lower is not None else span[0] - DAY_US
-    cut_upper = upper if upper is not None else span[1] + DAY_US
+    # Labels come from a block's start, so cuts must cover every block holding data: the longest
+    # block either side.
+    cut_lower = lower if lower is not None else span[0] - LONGEST_BLOCK_US
+    cut_upper = upper if upper is not None else span[1] + LONGEST_BLOCK_US
     cuts = local_cuts(cut_lower, cut_upper, filters.tz, cut_at) if cut_lower < cut_upper else []
     plan = plan_blocks(lower, upper, cuts)
     frames = [_rollup_blocks(store, filters, level, plan, group, measures)]

@@ -1,6 +1,7 @@
 """Which rollup grain answers which part of a UTC range: the coarsest block that no boundary cuts.
 
-A range [lower, upper) is split into whole UTC days, then hours, then quarter hours, and
+A range [lower, upper) is split into whole four-week blocks (from the epoch), UTC days,
+then hours, then quarter hours, and
 raw rows for what is left (an edge off the 15-minute grid). A *cut* is an instant where
 the answer's label changes (a local midnight for a daily series, the start of the
 current period for a rank change): a block with a cut strictly inside is split into the
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 US = 1_000_000
-GRAIN_US = {"day": 86_400 * US, "hour": 3_600 * US, "quarter": 900 * US}  # coarsest first
+GRAIN_US = {"four_weeks": 28 * 86_400 * US, "day": 86_400 * US, "hour": 3_600 * US, "quarter": 900 * US}  # coarsest first
 _LEVELS = list(GRAIN_US)
 
 Range = tuple[int | None, int | None]  # [start, end); None is unbounded
