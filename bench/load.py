@@ -13,7 +13,8 @@ once per run from the first target): the HTML, ``/_dash-layout``, ``/_dash-depen
 every callback. Exports: the leaderboard as CSV, XLSX or JSON, one in twenty a PDF. Open pages
 poll the data version. Load generator and servers share this machine's cores.
 Prints Markdown tables: requests/s, p50/p95/p99 and failures per target (targets: p95 <= 800 ms,
-failures <= 1%), then p95 per request kind. Locust's CSVs stay in ``--keep`` if given.
+failures <= 1%), then p95 per request kind. ``--keep FOLDER`` keeps Locust's CSVs, the recorded
+page loads, the servers' logs and the DuckDB store.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -55,18 +57,18 @@ def top_algorithms(database_url: str, count: int = 3) -> str:
 
 @contextmanager
 def target(name: str, validations: int, port: int, folder: Path):
-    """(base URLs, ids for the Compare page) of a seeded, serving target; torn down on exit."""
+    """(deployment, ids for the Compare page) of a seeded, serving target; torn down on exit."""
     if name == "scale-out":
         with scale_out(validations, instances=2, workers=2, threads=4, poll_seconds=5,
-                       ports=[port, port + 1]) as deployment:
+                       ports=[port, port + 1], folder=folder) as deployment:
             compare = top_algorithms(deployment.env["HELIOS_DATABASE_URL"])  # PostgreSQL: readable while served
-            yield [server.url for server in deployment.servers], compare
+            yield deployment, compare
     elif name == "embedded":
         env = embedded_env(folder)
         run_cli(env, "seed-demo", "--validations", str(validations))
         compare = top_algorithms(env["HELIOS_DATABASE_URL"])  # before serving: the server then holds the file
         with embedded(folder, 0, port=port, threads=8) as deployment:
-            yield [deployment.servers[0].url], compare
+            yield deployment, compare
     else:
         raise SystemExit(f"unknown target {name!r}: scale-out or embedded")
 
@@ -88,8 +90,12 @@ def warm_up(hosts: list[str], pages: dict) -> None:
 
 def send(url: str, body: bytes | None) -> None:
     request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=300) as response:
-        response.read()
+    try:
+        with urllib.request.urlopen(request, timeout=300) as response:
+            response.read()
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"warm-up: {url} answered {error.code}: {error.read()[:300]!r}\n"
+                           f"body: {(body or b'')[:300]!r}") from None
 
 
 def run_locust(hosts: list[str], pages_file: Path, args, prefix: Path) -> list[dict]:
@@ -159,17 +165,23 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         pages_file, results, loads = folder / "page_requests.json", {}, {}
         for index, name in enumerate(args.targets.split(",")):
-            store = Path(tempfile.mkdtemp(dir=tmp))
+            store = folder / f"{name}-server"  # its store (DuckDB) and server logs
+            store.mkdir(exist_ok=True)
             # Other work on this machine shows here (this script's own servers are not up yet).
             loads[name] = os.getloadavg()[0]
             print(f"{name}: load average {loads[name]:.1f}; seeding {args.validations:,} validations ...", flush=True)
-            with target(name, args.validations, args.port + 2 * index, store) as (hosts, compare):
-                if not pages_file.exists():
-                    pages_file.write_text(json.dumps(record(hosts[0], compare), indent=1))
-                pages = json.loads(pages_file.read_text())
-                warm_up(hosts, pages)
-                print(f"{name}: {args.users} users for {args.duration} s on {', '.join(hosts)}", flush=True)
-                results[name] = run_locust(hosts, pages_file, args, folder / name)
+            with target(name, args.validations, args.port + 2 * index, store) as (deployment, compare):
+                hosts = [server.url for server in deployment.servers]
+                try:
+                    if not pages_file.exists():
+                        pages_file.write_text(json.dumps(record(hosts[0], compare), indent=1))
+                    warm_up(hosts, json.loads(pages_file.read_text()))
+                    print(f"{name}: {args.users} users for {args.duration} s on {', '.join(hosts)}", flush=True)
+                    results[name] = run_locust(hosts, pages_file, args, folder / name)
+                except BaseException:
+                    for server in deployment.servers:  # the servers' own account of what went wrong
+                        print(f"--- {server.url} ({server.log}):\n{server.log_tail(40)}", flush=True)
+                    raise
     print_tables(results, loads, args)
 
 

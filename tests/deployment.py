@@ -73,8 +73,10 @@ def redis_database():
 
 @contextmanager
 def scale_out(validations: int, *, instances: int = 2, workers: int = 2, threads: int = 4,
-              poll_seconds: float = 1, ports: list[int] | None = None, extra_env: dict | None = None):
-    """``instances`` gunicorns on one seeded PostgreSQL database and one Redis database."""
+              poll_seconds: float = 1, ports: list[int] | None = None, extra_env: dict | None = None,
+              folder: Path | None = None):
+    """``instances`` gunicorns on one seeded PostgreSQL database and one Redis database;
+    their logs in ``folder`` (default: a new temporary folder, kept)."""
     with ExitStack() as stack:
         database_url = stack.enter_context(postgres_database())
         env = {"HELIOS_DATABASE_URL": database_url, "HELIOS_REDIS_URL": stack.enter_context(redis_database()),
@@ -84,7 +86,7 @@ def scale_out(validations: int, *, instances: int = 2, workers: int = 2, threads
         for index in range(instances):
             port = ports[index] if ports else None
             deployment.servers.append(stack.enter_context(
-                serving(env, port, workers=workers, threads=threads)))
+                serving(env, port, workers=workers, threads=threads, folder=folder)))
         yield deployment
 
 

@@ -9,6 +9,7 @@ ones it forked after a worker was killed), and keeps a control socket of its own
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -93,6 +94,12 @@ def _processes():
             yield int(entry.name), int(fields[1])
 
 
+def _end_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the process that started it dies (Linux's
+    PR_SET_PDEATHSIG), so a test run killed outright leaves no server behind."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
+
+
 def start_gunicorn(env: dict[str, str], port: int | None = None, *, workers: int = 1, threads: int = 8,
                    app: str = "app:server", folder: Path | None = None, timeout: int = 300) -> Server:
     """Start gunicorn with ``env`` added to this process's environment; does not wait for it."""
@@ -104,7 +111,8 @@ def start_gunicorn(env: dict[str, str], port: int | None = None, *, workers: int
                "--control-socket", str(folder / f"gunicorn-{port}.ctl"), app]
     with open(log, "ab") as output:
         process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
-                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+                                   stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+                                   preexec_fn=_end_with_parent)
     return Server(process, port, log)
 
 
