@@ -120,7 +120,7 @@ class Store:
 
     def scalar(self, stmt: sa.Executable):
         """The first column of the first row of a SELECT, or None."""
-        with self._stats.timed("read", str(stmt)), self.engine.connect() as conn:
+        with self._stats.timed("read", lambda: str(stmt)), self.engine.connect() as conn:
             if not self.is_duckdb:
                 with self._postgres_timeout():
                     return conn.execute(stmt).scalar()

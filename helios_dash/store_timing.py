@@ -22,15 +22,15 @@ class StatementStats:
         self._lock = threading.Lock()
         self._figures = {kind: [0, 0.0, 0.0] for kind in KINDS}
 
-    def record(self, kind: str, seconds: float, what: str) -> None:
-        """Add one statement's duration; log it if it was slow."""
+    def record(self, kind: str, seconds: float, what: str | Callable[[], str]) -> None:
+        """Add one statement's duration; log it if it was slow (``what`` may be a function giving the SQL)."""
         with self._lock:
             figures = self._figures[kind]
             figures[0] += 1
             figures[1] += seconds
             figures[2] = max(figures[2], seconds)
         if seconds > SLOW_SECONDS:
-            log.warning("slow %s statement: %.2f s: %s", kind, seconds, _first_line(what))
+            log.warning("slow %s statement: %.2f s: %s", kind, seconds, _first_line(what() if callable(what) else what))
 
     def snapshot(self) -> dict[str, dict[str, float]]:
         """``{kind: {"count", "total_seconds", "max_seconds"}}`` since the process opened the store."""
@@ -39,7 +39,7 @@ class StatementStats:
                     for kind, (count, total, longest) in self._figures.items()}
 
     @contextmanager
-    def timed(self, kind: str, what: str) -> Iterator[None]:
+    def timed(self, kind: str, what: str | Callable[[], str]) -> Iterator[None]:
         """Record the duration of the block (also when it raises)."""
         started = time.perf_counter()
         try:
