@@ -86,7 +86,7 @@ def _rollup_blocks(store, filters, level, plan, group, measures) -> pd.DataFrame
     parts, leftovers = [], {}
     for grain, ranges in plan.buckets.items():
         if ranges:
-            part, leftover = rollup_part(level, grain, ranges, filters, keys, exact=False)
+            part, leftover = rollup_part(level, grain, ranges, filters, keys, exact=False, columns=measures)
             parts.append(part)
             if leftover:
                 leftovers[grain] = leftover
@@ -110,7 +110,7 @@ def _rollup_blocks(store, filters, level, plan, group, measures) -> pd.DataFrame
 def _raw_blocks(store, filters, ranges, group, measures) -> pd.DataFrame:
     keys = {"slot_start": lambda t, _s: t.c.created_at, "domain_id": lambda t, _s: t.c.domain_id,
             "algorithm_id": lambda t, _s: t.c.algorithm_id}
-    rows = raw_part(ranges, filters, keys).subquery("sums")
+    rows = raw_part(ranges, filters, keys, measures).subquery("sums")
     outer = {name: _group_column(kind, rows) for name, kind in group.items()}
     stmt = (sa.select(rows.c.slot_start, *[c.label(n) for n, c in outer.items()],
                       *[_combined(name, rows.c[name]) for name in measures])

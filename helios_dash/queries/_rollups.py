@@ -72,43 +72,49 @@ def key_conditions(table: sa.Table | sa.TableClause, filters: Filters) -> list[s
     return conditions
 
 
-def rollup_part(level: str, grain: str, ranges, filters: Filters, keys: dict, exact: bool = True):
+def rollup_part(level: str, grain: str, ranges, filters: Filters, keys: dict, exact: bool = True,
+                columns=SUM_COLUMNS):
     """SELECT of one grain's rollup rows in ``ranges``; ``keys`` maps names to f(table, bucket seconds).
 
-    Returns (select, ranges a caller must still filter by in pandas, or None).
+    Only the sum ``columns`` a caller needs are selected. Returns (select, ranges a caller
+    must still filter by in pandas, or None).
     """
     table = ROLLUPS[(level, grain)]
     where, leftover = bucket_condition(table.c.bucket, ranges, exact, grain)
-    columns = [fn(table, GRAINS[grain]).label(name) for name, fn in keys.items()]
-    columns += [table.c[name] for name in SUM_COLUMNS]
-    return sa.select(*columns).where(where, *key_conditions(table, filters)), leftover
+    selected = [fn(table, GRAINS[grain]).label(name) for name, fn in keys.items()]
+    selected += [table.c[name] for name in columns]
+    return sa.select(*selected).where(where, *key_conditions(table, filters)), leftover
 
 
-def raw_part(ranges: list[tuple[int, int]], filters: Filters, keys: dict) -> sa.Select:
+def raw_part(ranges: list[tuple[int, int]], filters: Filters, keys: dict, columns=SUM_COLUMNS) -> sa.Select:
     """Raw validations in microsecond ``ranges``, each shaped as a one-validation rollup row."""
     inside = sa.or_(*[sa.and_(v.c.created_at >= _utc(lo), v.c.created_at < _utc(hi)) for lo, hi in ranges])
+    as_sums = {
+        "validations": sa.cast(sa.literal(1), sa.BigInteger),
+        "sum_quality": v.c.quality,
+        "sum_square_quality": v.c.quality * v.c.quality,
+        "sum_confidence": v.c.confidence,
+        "sum_speedup": v.c.speedup,
+        "max_speedup": v.c.speedup,
+        "min_quality": v.c.quality,
+        "successes": sa.cast(sa.case((v.c.quality > SUCCESS_QUALITY, 1), else_=0), sa.BigInteger),
+        "tests": sa.cast(v.c.tests, sa.BigInteger),
+        "first_at": v.c.created_at,
+        "last_at": v.c.created_at,
+    }
     return sa.select(
         *[fn(v, None).label(name) for name, fn in keys.items()],
-        sa.cast(sa.literal(1), sa.BigInteger).label("validations"),
-        v.c.quality.label("sum_quality"),
-        (v.c.quality * v.c.quality).label("sum_square_quality"),
-        v.c.confidence.label("sum_confidence"),
-        v.c.speedup.label("sum_speedup"),
-        v.c.speedup.label("max_speedup"),
-        v.c.quality.label("min_quality"),
-        sa.cast(sa.case((v.c.quality > SUCCESS_QUALITY, 1), else_=0), sa.BigInteger).label("successes"),
-        sa.cast(v.c.tests, sa.BigInteger).label("tests"),
-        v.c.created_at.label("first_at"),
-        v.c.created_at.label("last_at"),
+        *[as_sums[name].label(name) for name in columns],
     ).where(inside, *key_conditions(v, filters))
 
 
-def plan_parts(plan: Plan, level: str, filters: Filters, keys: dict, raw_keys: dict | None = None) -> list[sa.Select]:
+def plan_parts(plan: Plan, level: str, filters: Filters, keys: dict, raw_keys: dict | None = None,
+               columns=SUM_COLUMNS) -> list[sa.Select]:
     """Every part of an exact plan: grains whose bucket ranges are OR-ed conditions, then raw edges."""
-    parts = [rollup_part(level, grain, ranges, filters, keys)[0]
+    parts = [rollup_part(level, grain, ranges, filters, keys, columns=columns)[0]
              for grain, ranges in plan.buckets.items() if ranges]
     if plan.raw:
-        parts.append(raw_part(plan.raw, filters, raw_keys or keys))
+        parts.append(raw_part(plan.raw, filters, raw_keys or keys, columns))
     return parts
 
 

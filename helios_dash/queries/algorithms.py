@@ -16,7 +16,7 @@ from ..schema import algorithms, domains, validations as v
 from ..store import Store
 from ._conditions import success_count, validation_conditions
 from ._plan import local_cuts, plan_blocks, to_us
-from ._rollups import plan_parts, resolve_source, union
+from ._rollups import SUM_COLUMNS, plan_parts, resolve_source, union
 
 CONFIDENCE_LEVEL = 0.95
 
@@ -34,6 +34,19 @@ MEASURES = {
     "last_validation": lambda: sa.func.max(v.c.created_at),
 }
 RANKING_MEASURES = ("validations", "mean_quality", "std_quality", "mean_speedup", "tests", "successes")
+# The rollup sums each measure is computed from: parts select only what the measures need.
+SUMS_NEEDED = {
+    "validations": ("validations",),
+    "mean_quality": ("validations", "sum_quality"),
+    "std_quality": ("validations", "sum_quality", "sum_square_quality"),
+    "mean_confidence": ("validations", "sum_confidence"),
+    "mean_speedup": ("validations", "sum_speedup"),
+    "max_speedup": ("max_speedup",),
+    "tests": ("tests",),
+    "successes": ("successes",),
+    "first_validation": ("first_at",),
+    "last_validation": ("last_at",),
+}
 
 
 def _count(sums) -> sa.ColumnElement:
@@ -105,14 +118,15 @@ def _raw_metrics(filters: Filters, measures, previous: Filters | None) -> sa.Sub
 
 
 def _rollup_metrics(filters: Filters, measures, previous: Filters | None) -> sa.Subquery:
-    sums = algorithm_sums(filters, previous)
+    needed = tuple(dict.fromkeys(column for name in measures for column in SUMS_NEEDED[name]))
+    sums = algorithm_sums(filters, previous, needed)
     keys = [sums.c.algorithm_id] + ([sums.c.period] if previous else [])
     return (sa.select(*keys, *[SUM_MEASURES[name](sums).label(name) for name in measures])
             .group_by(*keys).subquery())
 
 
-def algorithm_sums(filters: Filters, previous: Filters | None = None) -> sa.Subquery:
-    """Rollup sums of the view's blocks, one row per block and algorithm (``period`` with ``previous``)."""
+def algorithm_sums(filters: Filters, previous: Filters | None = None, columns=SUM_COLUMNS) -> sa.Subquery:
+    """Rollup sums (``columns``) of the view's blocks, one row per block and algorithm (``period`` with ``previous``)."""
     scanned = filters.replace(start=previous.start) if previous else filters
     lower, upper = (to_us(bound) for bound in scanned.utc_bounds())
     split = to_us(filters.utc_bounds()[0]) if previous else None
@@ -125,7 +139,7 @@ def algorithm_sums(filters: Filters, previous: Filters | None = None) -> sa.Subq
                                                    else_="previous")
         raw_keys["period"] = lambda t, _s: sa.case((t.c.created_at >= filters.utc_bounds()[0], "current"),
                                                   else_="previous")
-    return union(plan_parts(plan, "algorithm", scanned, keys, raw_keys))
+    return union(plan_parts(plan, "algorithm", scanned, keys, raw_keys, columns))
 
 
 def add_quality_interval(frame: pd.DataFrame) -> pd.DataFrame:

@@ -64,7 +64,8 @@ def _raw_per_algorithm(filters: Filters) -> sa.Subquery:
 
 
 def _rollup_per_algorithm(filters: Filters) -> sa.Subquery:
-    sums = algorithm_sums(filters)
+    sums = algorithm_sums(filters, columns=("validations", "sum_quality", "min_quality", "sum_speedup", "max_speedup",
+                                            "successes"))
     return (
         sa.select(
             sums.c.algorithm_id,
