@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -87,13 +88,21 @@ class Store:
         sql, params = self._compile(stmt)
         kinds = declared_kinds(stmt)
         raw = self.engine.raw_connection()
-        finished = False
+        stream = self._stream(raw.driver_connection, sql, params, rows)
+        finished, fetching = False, 0.0
         try:
-            with self._stats.timed("read", sql):
-                for batch in self._stream(raw.driver_connection, sql, params, rows):
-                    yield normalise(batch, kinds)
+            while True:
+                # Only fetching counts as the statement's time, not the consumer's work between batches.
+                started = time.perf_counter()
+                batch = next(stream, None)
+                fetching += time.perf_counter() - started
+                if batch is None:
+                    break
+                yield normalise(batch, kinds)
             finished = True
         finally:
+            self._stats.record("read", fetching, sql)
+            stream.close()
             if not finished:
                 # Stopped early (a cancelled download) or failed: the connection still holds an
                 # open result (a server-side cursor on PostgreSQL), so it is discarded rather

@@ -42,11 +42,19 @@ def read_frame(connection, sql: str, params: dict) -> pd.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT * FROM ({sql}) AS helios_shape LIMIT 0", params)
         description = cursor.description
-        with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+        with cursor.copy(*_copy_out(sql, params)) as copy:
             data = b"".join(copy)
     if not data:
         return frame_of(description, [])
     return _parsed(data, description)
+
+
+def _copy_out(sql: str, params: dict) -> tuple[str, dict | None]:
+    """The COPY statement and its parameters: psycopg binds COPY's parameters only when there are some,
+    so without any, the ``%%`` SQLAlchemy writes for a literal ``%`` is turned back into ``%`` here."""
+    if params:
+        return f"COPY ({sql}) TO STDOUT (FORMAT csv)", params
+    return f"COPY ({sql.replace('%%', '%')}) TO STDOUT (FORMAT csv)", None
 
 
 def _parsed(data: bytes, description) -> pd.DataFrame:

@@ -60,6 +60,11 @@ def test_read_binds_parameters_and_expands_lists(store):
     assert quoted["id"].tolist() == ["c"]
     percent = store.read(sa.select(domains.c.id).where(domains.c.name.like("it%")))
     assert percent["id"].tolist() == ["c"]
+    # A literal % in a statement without parameters (SQLAlchemy writes it %% for psycopg).
+    literal = sa.text("SELECT 7 % 3 AS r, 'a%%b' AS s")
+    assert store.read(literal).to_dict("list") == {"r": [1], "s": ["a%%b"]}
+    assert store.scalar(literal) == 1
+    assert pd.concat(list(store.read_batches(literal)))["s"].tolist() == ["a%%b"]
 
 
 def test_reopening_keeps_data(store_url):
