@@ -60,10 +60,14 @@ class Interrupter:
     def __init__(self, seconds: float | None, interrupt: Callable[[], None]):
         self.seconds, self.interrupt = seconds, interrupt
         self.fired = False
+        self._running = False
+        self._lock = threading.Lock()
 
     def _fire(self) -> None:
-        self.fired = True
-        self.interrupt()
+        with self._lock:  # never interrupt a connection whose statement already finished
+            if self._running:
+                self.fired = True
+                self.interrupt()
 
     @contextmanager
     def armed(self) -> Iterator[None]:
@@ -73,6 +77,7 @@ class Interrupter:
             return
         timer = threading.Timer(self.seconds, self._fire)
         timer.daemon = True
+        self._running = True
         timer.start()
         try:
             yield
@@ -81,6 +86,8 @@ class Interrupter:
                 raise timeout_error(self.seconds) from None
             raise
         finally:
+            with self._lock:
+                self._running = False
             timer.cancel()
 
 
