@@ -355,3 +355,13 @@ def test_a_postgresql_store_copies_back_into_duckdb(source_url, pg_target, tmp_p
     for table in tables_to_copy():
         pd.testing.assert_frame_equal(_frame(back, table), _frame(source_url, table), check_dtype=False,
                                       check_exact=True)
+
+
+def test_two_copies_at_once_copy_once(source_url, pg_target):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: copy_store(source_url, pg_target, progress=False), range(2)))
+    assert sorted(result.already_copied for result in results) == [False, True]
+    assert _counts(pg_target) == _counts(source_url)
+    assert _data_version(pg_target) == 1
