@@ -121,7 +121,7 @@ def _copy_into(target: Store, source: Engine, tables: list[sa.Table], progress: 
             _analyze(conn, tables)
             for expected, table in zip(copied, tables):
                 _verify(conn, table, expected, progress, batch_rows)
-            _rebuild_rollups_in(conn)
+            _rebuild_rollups_in(conn, progress)
             return copied, False
     except _AlreadyCopied as done:
         return done.args[0], True
@@ -444,12 +444,15 @@ def _rollup_table_names() -> set[str]:
     return found | {table.name for table in metadata.sorted_tables if table.name.startswith("rollup_")}
 
 
-def _rebuild_rollups_in(conn: Connection) -> None:
+def _rebuild_rollups_in(conn: Connection, progress: bool) -> None:
     """Build the target's rollups from the copied rows inside the copy's transaction."""
     module = _rollups_module()
     if module is not None and hasattr(module, "clear_rollups") and hasattr(module, "refresh_rollups"):
-        module.clear_rollups(conn)
-        module.refresh_rollups(conn)
+        # One statement per rollup table, with no row count to follow: the bar shows the elapsed time.
+        with tqdm(total=1, desc="rebuild rollups", bar_format="{desc}: {elapsed}", disable=not progress) as bar:
+            module.clear_rollups(conn)
+            module.refresh_rollups(conn)
+            bar.update(1)
 
 
 # -- arguments -------------------------------------------------------------------
