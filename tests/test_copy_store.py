@@ -365,3 +365,15 @@ def test_two_copies_at_once_copy_once(source_url, pg_target):
     assert sorted(result.already_copied for result in results) == [False, True]
     assert _counts(pg_target) == _counts(source_url)
     assert _data_version(pg_target) == 1
+
+
+def test_a_source_table_the_copy_does_not_know_is_refused(source_url, pg_target):
+    engine = sa.create_engine(source_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE notes_from_the_future (body VARCHAR)")
+            conn.exec_driver_sql("INSERT INTO notes_from_the_future VALUES ('kept')")
+    finally:
+        engine.dispose()
+    with pytest.raises(StoreError, match=r"notes_from_the_future, 1 rows"):
+        copy_store(source_url, pg_target, progress=False)

@@ -193,6 +193,18 @@ def _check_source_tables(source: Engine, tables: list[sa.Table]) -> None:
             what = f"table {table.name}" if missing == [table.name] else f"{table.name}.{', '.join(missing)}"
             raise StoreError(f"The source store is older than this HELIOS (it has no {what}); run "
                              "`helios-dash init-db` on it once, then migrate again.")
+    _refuse_unknown_data(source, present - set(metadata.tables) - BOOKKEEPING_TABLES)
+
+
+def _refuse_unknown_data(source: Engine, names: set[str]) -> None:
+    """Refuse a source whose rows would be left behind: a table with rows that no copied table declares."""
+    quote = source.dialect.identifier_preparer.quote
+    with source.connect() as conn:
+        for name in sorted(names):
+            rows = conn.exec_driver_sql(f"SELECT count(*) FROM {quote(name)}").scalar_one()
+            if rows:
+                raise StoreError(f"The source has a table this HELIOS does not declare ({name}, {rows:,} rows), "
+                                 "so a copy would leave it behind; migrate with the HELIOS version that wrote it.")
 
 
 def _columns(source: Engine, table: sa.Table) -> set[str]:
