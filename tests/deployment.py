@@ -31,6 +31,14 @@ class Deployment:
     env: dict[str, str]
     servers: list[Server] = field(default_factory=list)
 
+    def redis_keys(self, pattern: str = "*") -> list[bytes]:
+        """The keys matching ``pattern`` in the deployment's Redis database."""
+        client = redis.Redis.from_url(self.env["HELIOS_REDIS_URL"])
+        try:
+            return list(client.scan_iter(match=pattern, count=1000))
+        finally:
+            client.close()
+
 
 def run_cli(env: dict[str, str], *arguments: str, timeout: float = 900) -> subprocess.CompletedProcess:
     """``helios-dash ARGUMENTS`` as a separate process with ``env``; raises with its output if it fails."""
