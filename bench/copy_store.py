@@ -28,6 +28,8 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helios_dash.data import copy_store as copying  # noqa: E402
+from helios_dash.data.arrow_tables import table_writer  # noqa: E402
+from helios_dash.data.copy_source import open_source, source_batches  # noqa: E402
 from helios_dash.demo import seed_demo  # noqa: E402
 from helios_dash.store import open_store  # noqa: E402
 from tests.databases import postgres_database  # noqa: E402
@@ -48,13 +50,13 @@ def _seed(folder: Path, validations: int) -> str:
 def bare_copy(source_url: str, target_url: str) -> None:
     """The floor: every table streamed with COPY in one transaction, nothing checked."""
     open_store(target_url).close()
-    source = copying._open_source(source_url)
+    source = open_source(source_url)
     target = sa.create_engine(target_url)
     try:
         with target.begin() as conn:
             for table in copying.tables_to_copy():
-                with copying._table_writer(conn, table) as write:
-                    for batch in copying._source_batches(source, table, copying.BATCH_ROWS):
+                with table_writer(conn, table) as write:
+                    for batch in source_batches(source, table, copying.BATCH_ROWS):
                         write(batch)
     finally:
         source.dispose()

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from helios_dash import schema
-from helios_dash.data import copy_store as copying
+from helios_dash.data import arrow_tables
 from helios_dash.data.copy_store import CopyMismatch, copy_store, tables_to_copy
 from helios_dash.data.table_checksum import TableChecksum, canonical_text
 from helios_dash.demo import seed_demo
@@ -185,7 +185,7 @@ def test_a_target_holding_part_of_the_source_is_refused(source_url, pg_target):
 
 
 def test_an_interrupted_copy_leaves_the_target_empty_and_a_rerun_succeeds(source_url, pg_target, monkeypatch):
-    real_csv = copying._csv
+    real_csv = arrow_tables.to_csv
     written = []
 
     def failing_csv(batch):
@@ -194,21 +194,21 @@ def test_an_interrupted_copy_leaves_the_target_empty_and_a_rerun_succeeds(source
             raise RuntimeError("connection lost")
         return real_csv(batch)
 
-    monkeypatch.setattr(copying, "_csv", failing_csv)
+    monkeypatch.setattr(arrow_tables, "to_csv", failing_csv)
     with pytest.raises(RuntimeError, match="connection lost"):
         copy_store(source_url, pg_target, progress=False, batch_rows=1000)
     assert len(written) == 3
     assert set(_counts(pg_target).values()) == {0}
     assert _data_version(pg_target) == 0
 
-    monkeypatch.setattr(copying, "_csv", real_csv)
+    monkeypatch.setattr(arrow_tables, "to_csv", real_csv)
     result = copy_store(source_url, pg_target, progress=False, batch_rows=1000)
     assert not result.already_copied
     assert _counts(pg_target) == _counts(source_url)
 
 
 def test_a_copy_that_differs_from_its_source_is_rolled_back(source_url, pg_target, monkeypatch):
-    real_csv = copying._csv
+    real_csv = arrow_tables.to_csv
 
     def altering_csv(batch):
         if "quality" not in batch.column_names:
@@ -218,7 +218,7 @@ def test_a_copy_that_differs_from_its_source_is_rolled_back(source_url, pg_targe
         nudged = pa.array([q + 1e-9 if i == 0 else q for i, q in enumerate(table["quality"].to_pylist())])
         return real_csv(table.set_column(index, "quality", nudged))
 
-    monkeypatch.setattr(copying, "_csv", altering_csv)
+    monkeypatch.setattr(arrow_tables, "to_csv", altering_csv)
     with pytest.raises(CopyMismatch, match="validations"):
         copy_store(source_url, pg_target, progress=False)
     assert set(_counts(pg_target).values()) == {0}

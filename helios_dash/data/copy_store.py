@@ -3,8 +3,8 @@
 Every table of ``schema.metadata`` is copied in foreign-key order, except the
 bookkeeping that ``open_store`` creates itself (store_state, alembic_version) and the
 rollups, which are rebuilt on the target from the copied validations. The source is
-read in Arrow batches (DuckDB's native reader, opened read-only) and each batch goes
-to PostgreSQL as CSV through one ``COPY ... FROM STDIN`` per table.
+opened read-only and read in Arrow batches (``copy_source``); each batch goes to
+PostgreSQL as CSV through one ``COPY ... FROM STDIN`` per table (``arrow_tables``).
 
 All of it happens in ONE target transaction (``Store.write()``): the copy, the
 sequences moved past the copied ids, the rollups, a check of every table's row count
@@ -27,20 +27,19 @@ from __future__ import annotations
 
 import importlib
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-import pyarrow as pa
-import pyarrow.csv as pa_csv
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from tqdm import tqdm
 
-from ..errors import BadRequest, Conflict, HeliosError, StoreError
+from ..errors import BadRequest, Conflict, HeliosError
 from ..schema import metadata
 from ..store import Store, open_store
+from .arrow_tables import read_batches, table_writer
+from .copy_source import check_source_tables, open_source, source_batches, source_count
 from .table_checksum import TableChecksum
 
 BATCH_ROWS = 100_000
@@ -88,9 +87,9 @@ def copy_store(source_url: str, target_url: str, progress: bool = True,
     started = time.perf_counter()
     _refuse_same_database(source_url, target_url)
     tables = tables_to_copy()
-    source = _open_source(source_url)
+    source = open_source(source_url)
     try:
-        _check_source_tables(source, tables)
+        check_source_tables(source, tables, BOOKKEEPING_TABLES)
         target = open_store(target_url)
         try:
             copied, already = _copy_into(target, source, tables, progress, batch_rows)
@@ -127,180 +126,6 @@ def _copy_into(target: Store, source: Engine, tables: list[sa.Table], progress: 
         return done.args[0], True
 
 
-# -- the source ------------------------------------------------------------------
-def _open_source(url: str) -> Engine:
-    """An engine on the source store that cannot write to it (read-only where the database allows)."""
-    parsed = sa.engine.make_url(url)
-    if parsed.get_backend_name() != "duckdb":
-        engine = sa.create_engine(url, connect_args=_read_only_args(parsed.get_backend_name()))
-        return _checked(engine, url)
-    path = parsed.database or ""
-    if path in ("", ":memory:") or not Path(path).is_file():
-        raise BadRequest(f"There is no store at {path or url}; set HELIOS_DATABASE_URL to the DuckDB file to copy.")
-    engine = sa.create_engine(url, connect_args={"read_only": True})
-    sa.event.listen(engine, "connect", _duckdb_utc)
-    try:
-        return _checked(engine, url)
-    except _SameProcess:
-        # This process has the file open for writing already (a test, a script): DuckDB
-        # refuses a second configuration in one process, and that open copy is safe to read.
-        engine = sa.create_engine(url)
-        sa.event.listen(engine, "connect", _duckdb_utc)
-        return _checked(engine, url)
-
-
-def _read_only_args(backend: str) -> dict:
-    if backend == "postgresql":
-        return {"options": "-c default_transaction_read_only=on"}
-    return {}
-
-
-class _SameProcess(Exception):
-    pass
-
-
-def _checked(engine: Engine, url: str) -> Engine:
-    try:
-        with engine.connect():
-            return engine
-    except sa.exc.DBAPIError as exc:
-        engine.dispose()
-        text = str(exc.orig)
-        if "different configuration" in text:
-            raise _SameProcess from None
-        where = sa.engine.make_url(url).database or url
-        if "Could not set lock" in text:
-            raise StoreError(
-                f"The source database {where} is open in another process (a running dashboard?), and DuckDB "
-                "lets no other process read a file while one has it open, even read-only; stop that process "
-                "or migrate a copy of the file.") from None
-        first_line = text.strip().splitlines()[0] if text.strip() else type(exc.orig).__name__
-        raise StoreError(f"Cannot open the source database {where}: {first_line}") from None
-
-
-def _duckdb_utc(dbapi_connection, _record) -> None:
-    dbapi_connection.execute("SET TimeZone = 'UTC'")
-    dbapi_connection.execute("SET enable_progress_bar = false")
-
-
-def _check_source_tables(source: Engine, tables: list[sa.Table]) -> None:
-    present = set(sa.inspect(source).get_table_names())
-    if "store_state" not in present:
-        raise BadRequest("The source database was not written by HELIOS Analytics (it has no store_state table).")
-    for table in tables:
-        missing = [table.name] if table.name not in present else sorted(set(table.c.keys()) - _columns(source, table))
-        if missing:
-            what = f"table {table.name}" if missing == [table.name] else f"{table.name}.{', '.join(missing)}"
-            raise StoreError(f"The source store is older than this HELIOS (it has no {what}); run "
-                             "`helios-dash init-db` on it once, then migrate again.")
-    _refuse_unknown_data(source, present - set(metadata.tables) - BOOKKEEPING_TABLES)
-
-
-def _refuse_unknown_data(source: Engine, names: set[str]) -> None:
-    """Refuse a source whose rows would be left behind: a table with rows that no copied table declares."""
-    quote = source.dialect.identifier_preparer.quote
-    with source.connect() as conn:
-        for name in sorted(names):
-            rows = conn.exec_driver_sql(f"SELECT count(*) FROM {quote(name)}").scalar_one()
-            if rows:
-                raise StoreError(f"The source has a table this HELIOS does not declare ({name}, {rows:,} rows), "
-                                 "so a copy would leave it behind; migrate with the HELIOS version that wrote it.")
-
-
-def _columns(source: Engine, table: sa.Table) -> set[str]:
-    # Not the inspector: duckdb_engine's get_columns queries pg_catalog tables DuckDB lacks.
-    quoted = source.dialect.identifier_preparer.quote(table.name)
-    with source.connect() as conn:
-        return set(conn.exec_driver_sql(f"SELECT * FROM {quoted} LIMIT 0").keys())
-
-
-def _source_batches(source: Engine, table: sa.Table, rows: int) -> Iterator[pa.RecordBatch | pa.Table]:
-    """The source table's rows, ``rows`` at a time, as Arrow batches in the metadata's column order."""
-    with _raw(source) as driver:
-        yield from _batches(driver, source.dialect, table, rows)
-
-
-def _batches(driver, dialect: sa.Dialect, table: sa.Table, rows: int) -> Iterator[pa.RecordBatch | pa.Table]:
-    """``table``'s rows as Arrow batches, read through a DuckDB or psycopg connection (in its transaction)."""
-    if dialect.name == "duckdb":
-        _complete(driver)
-        yield from driver.sql(str(sa.select(*table.c).compile(dialect=dialect))).to_arrow_reader(rows)
-    else:
-        yield from _postgres_batches(driver, dialect, table, rows)
-
-
-def _complete(driver) -> None:
-    # A statement SQLAlchemy ran on this DuckDB connection (a count, a max) may still hold
-    # its result, and DuckDB runs nothing else on the connection until it is finished.
-    if hasattr(driver, "complete"):
-        driver.complete()
-
-
-def _postgres_batches(driver, dialect: sa.Dialect, table: sa.Table, rows: int) -> Iterator[pa.Table]:
-    """``table``'s rows through ``COPY ... TO STDOUT`` as CSV, parsed by Arrow (no Python object per value)."""
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in table.c.keys())
-    with driver.cursor() as cursor:
-        # Text that reads back exactly: UTC timestamps, ISO dates, floats to the last bit.
-        for setting in ("TimeZone = 'UTC'", "DateStyle = 'ISO, YMD'", "extra_float_digits = 3"):
-            cursor.execute(f"SET LOCAL {setting}")
-        with cursor.copy(f"COPY (SELECT {names} FROM {quote(table.name)}) TO STDOUT (FORMAT csv)") as copy:
-            pending: list = []
-            for row in copy:  # libpq hands over one row at a time
-                pending.append(row)
-                if len(pending) == rows:
-                    yield _parse_csv(pending, table)
-                    pending = []
-            if pending:
-                yield _parse_csv(pending, table)
-
-
-def _parse_csv(rows: list, table: sa.Table) -> pa.Table:
-    names = list(table.c.keys())
-    return pa_csv.read_csv(
-        pa.py_buffer(b"".join(rows)),
-        read_options=pa_csv.ReadOptions(column_names=names, block_size=1 << 26),
-        parse_options=pa_csv.ParseOptions(newlines_in_values=True),
-        # PostgreSQL writes NULL as an unquoted empty field and '' as "".
-        convert_options=pa_csv.ConvertOptions(
-            column_types={column.name: _arrow_type(column.type) for column in table.c},
-            null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False,
-            true_values=["t"], false_values=["f"]))
-
-
-def _arrow_type(kind: sa.types.TypeEngine) -> pa.DataType:
-    """The Arrow type a column's PostgreSQL text is read as (text when in doubt: compared as text)."""
-    if isinstance(kind, sa.Boolean):
-        return pa.bool_()
-    if isinstance(kind, sa.Integer):
-        return pa.int64()
-    if isinstance(kind, sa.Float):
-        return pa.float64()
-    if isinstance(kind, sa.DateTime):
-        return pa.timestamp("us", tz="UTC" if kind.timezone else None)
-    if isinstance(kind, sa.Date):
-        return pa.date32()
-    return pa.string()
-
-
-@contextmanager
-def _raw(engine: Engine):
-    raw = engine.raw_connection()
-    finished = False
-    try:
-        yield raw.driver_connection
-        finished = True
-    finally:
-        if not finished:
-            raw.invalidate()  # an open result would otherwise go back to the pool
-        raw.close()
-
-
-def _source_count(source: Engine, table: sa.Table) -> int:
-    with source.connect() as conn:
-        return conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-
-
 # -- the target ------------------------------------------------------------------
 def _lock_tables(conn: Connection, tables: list[sa.Table]) -> None:
     # Store.write() already serialises HELIOS writers (a second migrate-store waits, then finds
@@ -318,48 +143,19 @@ def _count(conn: Connection, table: sa.Table) -> int:
 
 def _copy_table(conn: Connection, source: Engine, table: sa.Table, progress: bool, rows: int) -> TableCopy:
     checksum = TableChecksum()
-    with tqdm(total=_source_count(source, table), desc=f"copy {table.name}", unit=" rows", unit_scale=True,
-              disable=not progress) as bar, _table_writer(conn, table) as write:
-        for batch in _source_batches(source, table, rows):
+    with tqdm(total=source_count(source, table), desc=f"copy {table.name}", unit=" rows", unit_scale=True,
+              disable=not progress) as bar, table_writer(conn, table) as write:
+        for batch in source_batches(source, table, rows):
             write(batch)
             checksum.add(batch)
             bar.update(batch.num_rows)
     return TableCopy(table.name, checksum.rows, checksum.hexdigest)
 
 
-@contextmanager
-def _table_writer(conn: Connection, table: sa.Table):
-    """A function appending Arrow batches to ``table`` inside ``conn``'s transaction."""
-    quote = conn.dialect.identifier_preparer.quote
-    names = ", ".join(quote(name) for name in table.c.keys())
-    driver = conn.connection.driver_connection
-    if conn.dialect.name == "postgresql":
-        with driver.cursor() as cursor, cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT csv)") as copy:
-            yield lambda batch: copy.write(_csv(batch))
-    elif conn.dialect.name == "duckdb":
-        def write(batch: pa.RecordBatch | pa.Table) -> None:
-            driver.register("_helios_copy_batch", batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch]))
-            try:
-                driver.execute(f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM _helios_copy_batch")
-                _complete(driver)
-            finally:
-                driver.unregister("_helios_copy_batch")
-        yield write
-    else:
-        raise BadRequest(f"migrate-store copies into PostgreSQL or DuckDB, not {conn.dialect.name}.")
-
-
-def _csv(batch: pa.RecordBatch | pa.Table) -> bytes:
-    """CSV as COPY reads it: NULL is an unquoted empty field, text is always quoted (so '' stays '')."""
-    out = pa.BufferOutputStream()
-    pa_csv.write_csv(batch, out, pa_csv.WriteOptions(include_header=False, quoting_style="needed"))
-    return out.getvalue().to_pybytes()
-
-
 def _target_checksum(conn: Connection, table: sa.Table, bar: tqdm, rows: int) -> TableChecksum:
     """The checksum of ``table`` as this transaction sees it (the rows just copied included)."""
     checksum = TableChecksum()
-    for batch in _batches(conn.connection.driver_connection, conn.dialect, table, rows):
+    for batch in read_batches(conn.connection.driver_connection, conn.dialect, table, rows):
         checksum.add(batch)
         bar.update(batch.num_rows)
     return checksum
@@ -384,7 +180,7 @@ def _compare_existing(conn: Connection, source: Engine, tables: list[sa.Table], 
     found = []
     for table in tables:
         source_sum = TableChecksum()
-        for batch in _source_batches(source, table, rows):
+        for batch in source_batches(source, table, rows):
             source_sum.add(batch)
         if source_sum.rows != held[table.name]:
             raise refusal
