@@ -82,7 +82,7 @@ def redis_database():
 @contextmanager
 def scale_out(validations: int, *, instances: int = 2, workers: int = 2, threads: int = 4,
               poll_seconds: float = 1, ports: list[int] | None = None, extra_env: dict | None = None,
-              folder: Path | None = None):
+              folder: Path | None = None, access_log: bool = False):
     """``instances`` gunicorns on one seeded PostgreSQL database and one Redis database;
     their logs in ``folder`` (default: a new temporary folder, kept)."""
     with ExitStack() as stack:
@@ -94,7 +94,7 @@ def scale_out(validations: int, *, instances: int = 2, workers: int = 2, threads
         for index in range(instances):
             port = ports[index] if ports else None
             deployment.servers.append(stack.enter_context(
-                serving(env, port, workers=workers, threads=threads, folder=folder)))
+                serving(env, port, workers=workers, threads=threads, folder=folder, access_log=access_log)))
         yield deployment
 
 

@@ -51,6 +51,7 @@ class Server:
     process: subprocess.Popen
     port: int
     log: Path
+    access_log: Path | None = None  # one line per request: "<worker pid> status request line"
 
     @property
     def url(self) -> str:
@@ -59,6 +60,11 @@ class Server:
     def worker_pids(self) -> list[int]:
         """The pids of the master's live children (its workers), from /proc."""
         return sorted(pid for pid, parent in _processes() if parent == self.process.pid)
+
+    def answered_by(self, pid: int) -> int:
+        """How many requests worker ``pid`` answered with 200 (needs ``access_log``)."""
+        lines = self.access_log.read_text(errors="replace").splitlines()
+        return sum(1 for line in lines if line.startswith(f"<{pid}> 200 "))
 
     def log_tail(self, lines: int = 30) -> str:
         """The last ``lines`` of the server's output, for failure messages."""
@@ -101,19 +107,27 @@ def _end_with_parent() -> None:
 
 
 def start_gunicorn(env: dict[str, str], port: int | None = None, *, workers: int = 1, threads: int = 8,
-                   app: str = "app:server", folder: Path | None = None, timeout: int = 300) -> Server:
-    """Start gunicorn with ``env`` added to this process's environment; does not wait for it."""
+                   app: str = "app:server", folder: Path | None = None, timeout: int = 300,
+                   access_log: bool = False) -> Server:
+    """Start gunicorn with ``env`` added to this process's environment; does not wait for it.
+
+    ``access_log``: log which worker answered each request (off for benchmarks: it costs).
+    """
     port = port or free_port()
     folder = Path(folder or tempfile.mkdtemp(prefix="helios-gunicorn-"))
     log = folder / f"gunicorn-{port}.log"
     command = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
                "--timeout", str(timeout), "--bind", f"127.0.0.1:{port}",
-               "--control-socket", str(folder / f"gunicorn-{port}.ctl"), app]
+               "--control-socket", str(folder / f"gunicorn-{port}.ctl")]
+    access = folder / f"access-{port}.log" if access_log else None
+    if access:
+        command += ["--access-logfile", str(access), "--access-logformat", '%(p)s %(s)s "%(r)s"']
+    command.append(app)
     with open(log, "ab") as output:
         process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), **env},
                                    stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
                                    preexec_fn=_end_with_parent)
-    return Server(process, port, log)
+    return Server(process, port, log, access)
 
 
 def wait_until_serving(server: Server, timeout: float = 120, path: str = "/_favicon.ico") -> None:

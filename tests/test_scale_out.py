@@ -96,7 +96,8 @@ class RequestLoop(threading.Thread):
 
 @pytest.mark.slow
 def test_two_instances_import_live_and_survive_a_killed_worker(tmp_path):
-    with scale_out(5000, instances=2, workers=2, threads=4, poll_seconds=POLL_SECONDS) as deployment:
+    with scale_out(5000, instances=2, workers=2, threads=4, poll_seconds=POLL_SECONDS, folder=tmp_path,
+                   access_log=True) as deployment:
         servers = deployment.servers
         versions = {server.port: data_version(server) for server in servers}
         assert all(NEW_ALGORITHM not in leaderboard(server) for server in servers)
@@ -144,8 +145,13 @@ def test_two_instances_import_live_and_survive_a_killed_worker(tmp_path):
         failures = [outcome for outcome in loop.outcomes if outcome != "ok"]
         assert len(failures) <= 1, f"{len(failures)} of {loop.count()} requests failed: {failures[:5]}"
         assert killed_at >= 10 and loop.count() >= replaced_at + 20
-        # The replacement worker is up and serving alongside the survivor.
-        new_workers = set(target.worker_pids()) - set(workers)
-        assert len(new_workers) == 1 and target.process.poll() is None
-        with ThreadPoolExecutor(8) as pool:
-            assert all(NEW_ALGORITHM in board for board in pool.map(lambda _: leaderboard(target), range(16)))
+        # The replacement worker is up and answering (the access log names the worker of each request).
+        (new_worker,) = set(target.worker_pids()) - set(workers)
+        assert target.process.poll() is None
+
+        def new_worker_answered() -> bool:
+            with ThreadPoolExecutor(8) as pool:
+                assert all(NEW_ALGORITHM in board for board in pool.map(lambda _: leaderboard(target), range(8)))
+            return target.answered_by(new_worker) > 0
+
+        assert wait_for(new_worker_answered, 120), f"worker {new_worker} answered no request"
