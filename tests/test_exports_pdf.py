@@ -181,3 +181,26 @@ def test_a_note_that_is_a_charts_summary_is_printed_once():
     _, pages = read(to_pdf(make_report(notes=(summary, "Only a note."), tables=())))
     text = " ".join(" ".join(pages).split())  # extracted lines wrap; compare on single spaces
     assert text.count(summary) == 1 and "Only a note." in text
+
+
+def test_a_page_that_never_loaded_kaleido_is_replaced_and_the_render_retried(monkeypatch):
+    from kaleido._kaleido_tab._errors import JavascriptError
+
+    renderer, calls, stops = ChartRenderer(), [], []
+    answers = [JavascriptError("ReferenceError: kaleido_scopes is not defined"), b"\x89PNG drawn"]
+
+    def render_once(_figure, _opts):
+        calls.append(1)
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(renderer, "_render", render_once)
+    monkeypatch.setattr(renderer, "_stop", lambda: stops.append(1))
+    assert renderer.render(bar_chart("Retry", [1]), 400, 300) == b"\x89PNG drawn"
+    assert len(calls) == 2 and len(stops) == 1
+    other = JavascriptError("TypeError: the figure is wrong")  # a real drawing error is not retried
+    monkeypatch.setattr(renderer, "_render", lambda *_: (_ for _ in ()).throw(other))
+    with pytest.raises(JavascriptError):
+        renderer.render(bar_chart("Broken", [1]), 400, 300)

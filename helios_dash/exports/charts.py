@@ -25,6 +25,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 import kaleido
 import plotly.graph_objects as go
 from choreographer.errors import ChannelClosedError
+from kaleido._kaleido_tab._errors import JavascriptError
 from kaleido.errors import BrowserClosedError, BrowserFailedError, ChromeNotFoundError
 
 from ..errors import HeliosError
@@ -74,6 +75,10 @@ class ChartRenderer:
                 return self._render(figure, opts)
             except BROWSER_GONE:
                 self._stop()  # crashed or killed since the last render: one more try in a fresh browser
+            except JavascriptError as error:
+                if not _page_not_ready(error):
+                    raise
+                self._stop()  # its page never loaded Kaleido's script (seen on a starved machine): start afresh
             try:
                 return self._render(figure, opts)
             except BROWSER_GONE as error:
@@ -137,6 +142,11 @@ class ChartRenderer:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join()
         self._loop.close()
+
+
+def _page_not_ready(error: Exception) -> bool:
+    # "ReferenceError: kaleido_scopes is not defined": the tab ran the render before its script loaded.
+    return "kaleido_scopes is not defined" in str(error)
 
 
 async def _open_browser() -> kaleido.Kaleido:
