@@ -66,8 +66,9 @@ def _parsed(data: bytes, description) -> pd.DataFrame:
             column_types={name: _ARROW_TYPES.get(column.type_code, pa.string())
                           for name, column in zip(names, description)},
             true_values=["t"], false_values=["f"],
-            # COPY writes NULL as an empty field and an empty string as "".
-            strings_can_be_null=True, quoted_strings_can_be_null=False))
+            # COPY writes NULL as an empty field and an empty string as "", and text such as
+            # "NA" or "null" unquoted: only the empty field is NULL (Arrow's default list is longer).
+            null_values=[""], strings_can_be_null=True, quoted_strings_can_be_null=False))
     frame = table.to_pandas(types_mapper={pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get)
     frame.columns = [column.name for column in description]
     for index, column in enumerate(description):

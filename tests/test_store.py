@@ -117,6 +117,15 @@ def test_append_writes_missing_values_as_null(store):
     assert (nulls, empty) == (1, 1)
 
 
+def test_text_that_looks_like_a_missing_value_reads_back_as_text(store):
+    words = ["NA", "null", "NULL", "NaN", "N/A", "nan", "#N/A", "-nan", "None", "", " ", '"', "a,b"]
+    ids = [f"d{i}" for i in range(len(words))]
+    add_domains(store, ids, words, [None] * len(words))
+    frame = store.read(sa.select(domains.c.name, domains.c.description).order_by(domains.c.id))
+    assert frame["name"].tolist() == [words[int(i[1:])] for i in sorted(ids)]
+    assert frame["description"].isna().all()
+
+
 def test_a_stream_stopped_early_leaves_the_store_usable(store):
     add_domains(store, list("abcdef"))
     batches = store.read_batches(sa.select(domains).order_by(domains.c.id), rows=2)
