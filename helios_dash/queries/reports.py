@@ -36,7 +36,7 @@ def get_monthly_report(store: Store, filters: Filters, month: date | None = None
 
 def select_period_report(store: Store, filters: Filters) -> pd.DataFrame:
     """The KPIs of the monthly report over the view's own date range (one row, no ``month``)."""
-    slots = select_slot_sums(store, filters)
+    slots = select_slot_sums(store, filters, cut_at="hour")  # blocks within one local hour, for peak_hour
     total = int(slots["validations"].sum())
     row = {"total_validations": total}
     if total:
