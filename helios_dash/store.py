@@ -11,11 +11,11 @@ Native fast paths, each measured against ``pd.read_sql``:
   (4.1x for the 200,000-record export on 2 loaded cores, bench/store_reads.py).
 - PostgreSQL: ``COPY (query) TO STDOUT`` parsed by Arrow's CSV reader, typed by the
   result's PostgreSQL types (``store_postgres``). bench/store_reads.py, 200,000 demo
-  validations, 2 cores shared with other work (load average 9): the 12-column record
-  export in 2.97 s against 3.69 s for ``pd.read_sql`` (1.2x; most of either is the
-  server producing the rows), a per-algorithm aggregate 0.068 s against 0.065 s (the
-  same: the server's work dominates). Bulk writes use COPY FROM STDIN: 20,000 rows in
-  0.39 s against 1.69 s for executemany (4.4x). Streams (``read_batches``) use a
+  validations, 2 cores: the 12-column record export in 0.59 s against 0.83 s for
+  ``pd.read_sql`` on an idle machine (1.4x; 2.97 s against 3.69 s at load average 9;
+  much of either is the server producing the rows); a per-algorithm aggregate is on
+  par (1.0x: the server's work dominates). Bulk writes use COPY FROM STDIN: 20,000 rows
+  in 0.089 s against 0.46 s for executemany (5.2x). Streams (``read_batches``) use a
   server-side cursor instead, so that each FETCH, not a whole download, is under the
   statement time limit.
 """
