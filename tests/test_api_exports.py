@@ -92,3 +92,21 @@ def test_domain_sentence_fits_one_or_several_domains():
     assert describe_domains(one) == "Quantum: mean quality 61.7 over 2,266 validations."
     assert describe_domains(two) == "Cryptography has the highest mean quality (86.0) of 2 domains."
     assert describe_domains(one.iloc[0:0]) == "No validations match these filters."
+
+
+def test_formats_without_charts_never_draw_them(client, runtime, monkeypatch):
+    # Only the PDF shows charts; drawing the leaderboard's figure cost most of a CSV export.
+    from helios_dash.demo import seed_demo
+    from helios_dash.reports import sections
+
+    seed_demo(runtime.store, validations=500)
+
+    def no_drawing(*_args, **_kwargs):
+        raise AssertionError("a chart was drawn for a format that does not show charts")
+
+    monkeypatch.setattr(sections, "leaderboard_chart", no_drawing)
+    for fmt in ("csv", "json", "xlsx"):
+        answer = client.post("/api/v1/export/leaderboard", json={"format": fmt})
+        assert answer.status_code == 200, (fmt, answer.data[:200])
+    pdf = client.post("/api/v1/export/leaderboard", json={"format": "pdf"})
+    assert pdf.status_code == 500  # the PDF does draw it: the stand-in above fails the request

@@ -1,8 +1,10 @@
 """What an export holds, independent of its format."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -47,9 +49,16 @@ class Chart:
     """A chart of the view, with a sentence that says what it shows."""
 
     title: str
-    figure: go.Figure
+    # A figure, or a function drawing it: only the PDF shows charts, and building a plotly figure
+    # cost ~60 ms of an 80 ms leaderboard CSV export, so other formats never draw them.
+    figure: go.Figure | Callable[[], go.Figure]
     summary: str = ""
     section: str = ""  # the section it belongs to: the PDF prints it beside that section's tables
+
+    @functools.cached_property
+    def drawn(self) -> go.Figure:
+        """The figure, drawn at the first ask if it was given as a function."""
+        return self.figure() if callable(self.figure) else self.figure
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def _write_kpis(pdf: FPDF, kpis: tuple[tuple[str, str], ...]) -> None:
 
 
 def _write_chart(pdf: FPDF, chart: Chart) -> None:
-    pixels_high = chart.figure.layout.height or DEFAULT_CHART_HEIGHT
+    pixels_high = chart.drawn.layout.height or DEFAULT_CHART_HEIGHT
     png = render_chart(_untitled(chart), CHART_PIXELS, pixels_high, "png", CHART_SCALE)
     # Tall charts (a long leaderboard) are narrowed so that title, chart and sentence share one page.
     width = min(pdf.epw, (pdf.eph - CHART_TEXT_ROOM) * CHART_PIXELS / pixels_high)
@@ -150,8 +150,8 @@ def _write_chart(pdf: FPDF, chart: Chart) -> None:
 
 def _untitled(chart: Chart) -> go.Figure:
     # The heading above the image already says what a figure's own title would say again.
-    if chart.figure.layout.title.text != chart.title:
-        return chart.figure
-    figure = go.Figure(chart.figure)
+    if chart.drawn.layout.title.text != chart.title:
+        return chart.drawn
+    figure = go.Figure(chart.drawn)
     figure.update_layout(title_text=None, margin_t=20)
     return figure

@@ -6,6 +6,7 @@ section by section.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urljoin
 
@@ -37,7 +38,7 @@ def build_report(title: str, filters: Filters, sections: tuple[str, ...], base_u
     return Report(
         title=title, filters=filters, generated_at=generated, link=link,
         tables=tuple(t for p in parts for t in p.get("tables", ())),
-        charts=tuple(Chart(c.title, c.figure, c.summary, name) for name, p in zip(chosen, parts)
+        charts=tuple(replace(c, section=name) for name, p in zip(chosen, parts)
                      for c in p.get("charts", ())) if include_charts else (),
         kpis=tuple(k for p in parts for k in p.get("kpis", ())),
         notes=tuple(n for p in parts for n in p.get("notes", ())),

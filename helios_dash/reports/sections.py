@@ -9,6 +9,8 @@ cards and notes; ``assemble.build_report`` puts them together.
 """
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from ..domain.metrics import KEY_FIGURES, MEAN_QUALITY, MEAN_SPEEDUP, VALIDATIONS
@@ -64,7 +66,7 @@ def _scaled(value, scale: int) -> float | None:
 def _recent(filters: Filters, _options: ViewOptions) -> dict:
     trend = recent_quality_trend(filters)
     return {"tables": [Table("recent", "Daily figures, last 90 days", RECENT_COLUMNS, trend)],
-            "charts": [Chart(TREND_TITLE, quality_sparkline_chart(trend, filters.tz), describe_recent(trend))]}
+            "charts": [Chart(TREND_TITLE, partial(quality_sparkline_chart, trend, filters.tz), describe_recent(trend))]}
 
 
 def _top(filters: Filters, _options: ViewOptions) -> dict:
@@ -80,7 +82,7 @@ def _leaderboard(filters: Filters, options: ViewOptions) -> dict:
     summary = summarize_leaderboard(board)
     search = options.search
     return {"tables": [Table("leaderboard", "Leaderboard", LEADERBOARD_COLUMNS, shown_types(table))],
-            "charts": [Chart(INTERVAL_TITLE, leaderboard_chart(board.sort_values("rank")), summary)],
+            "charts": [Chart(INTERVAL_TITLE, partial(leaderboard_chart, board.sort_values("rank")), summary)],
             "notes": [summary] + ([f"Table rows matching the search {search!r}."] if search else [])}
 
 
@@ -97,7 +99,7 @@ def _algorithms(filters: Filters, options: ViewOptions) -> dict:
 def _statistics(filters: Filters, _options: ViewOptions) -> dict:
     stats = compare_domains(filters)
     return {"tables": [Table("statistics", "Domain statistics", STATISTICS_COLUMNS, stats)],
-            "charts": [Chart(DOMAINS_TITLE, domain_quality_chart(stats), describe_domains(stats))]}
+            "charts": [Chart(DOMAINS_TITLE, partial(domain_quality_chart, stats), describe_domains(stats))]}
 
 
 def _trends(filters: Filters, options: ViewOptions) -> dict:
@@ -106,19 +108,20 @@ def _trends(filters: Filters, options: ViewOptions) -> dict:
     period = {"granularity": filters.granularity, "tz": filters.tz}
     columns = TREND_COLUMNS + (ROLLING_COLUMNS if options.rolling else ())
     per = filters.granularity
-    quality = quality_trend_chart(trends, rolling=options.rolling, **period)
-    speedup = speedup_trend_chart(trends, rolling=options.rolling, **period)
+    quality = partial(quality_trend_chart, trends, rolling=options.rolling, **period)
+    speedup = partial(speedup_trend_chart, trends, rolling=options.rolling, **period)
     return {"tables": [Table("trends", "Trends", columns, trends)],
             "charts": [Chart(f"{MEAN_QUALITY.label} per {per}", quality, describe_trends(trends, filters, options)),
                        Chart(f"{MEAN_SPEEDUP.label} per {per}", speedup),
-                       Chart(f"{VALIDATIONS.label} per {per}", count_trend_chart(trends, **period))]}
+                       Chart(f"{VALIDATIONS.label} per {per}", partial(count_trend_chart, trends, **period))]}
 
 
 def _comparison(filters: Filters, _options: ViewOptions) -> dict:
     metrics = compare_algorithms(filters).metrics
-    chart = compare_trends_chart(compare_trends(filters), filters.granularity, filters.tz)
+    # Drawn (and its series read) only for a format that shows charts.
+    chart = lambda: compare_trends_chart(compare_trends(filters), filters.granularity, filters.tz)  # noqa: E731
     return {"tables": [Table("comparison", "Side by side", COMPARISON_COLUMNS, shown_types(metrics))],
-            "charts": [Chart(QUALITY_TITLE, compare_quality_chart(metrics), describe_intervals(metrics)),
+            "charts": [Chart(QUALITY_TITLE, partial(compare_quality_chart, metrics), describe_intervals(metrics)),
                        Chart(f"{MEAN_QUALITY.label} per {filters.granularity}", chart)]}
 
 
@@ -161,9 +164,10 @@ def _algorithm(filters: Filters, _options: ViewOptions) -> dict:
                        Table("rank_history", f"Per {filters.granularity}", RANK_HISTORY_COLUMNS, profile.history),
                        Table("latest", "Latest validations", LATEST_COLUMNS, profile.latest)],
             "charts": [Chart(f"{MEAN_QUALITY.label} per {filters.granularity}",
-                             algorithm_trend_chart(profile.history, about["name"], about["domain"], **zone), summary),
+                             partial(algorithm_trend_chart, profile.history, about["name"], about["domain"], **zone),
+                             summary),
                        Chart(f"Rank in {about['domain']} per {filters.granularity}",
-                             rank_history_chart(profile.history, about["domain"], **zone))],
+                             partial(rank_history_chart, profile.history, about["domain"], **zone))],
             "notes": [summary]}
 
 
