@@ -226,6 +226,19 @@ def test_incremental_maintenance_equals_a_rebuild(store):
     assert check_rollups(store) == []
 
 
+def test_a_tiny_quality_is_folded_in_on_both_databases(store):
+    # PostgreSQL raises "value out of range: underflow" for 1e-200 * 1e-200; a square that small is 0.
+    add_catalogue(store)
+    at = SPAN[0] + 3600 * US
+    add_validations(store, [("a1", at, 1e-200, 0.5, 1.0, 1), ("a1", at + US, 50.0, 0.5, 1.0, 1)])
+    metrics = select_algorithm_metrics(store, Filters()).set_index("algorithm_id")
+    # By hand: mean (1e-200 + 50) / 2 = 25; sample standard deviation |50 - 1e-200| / sqrt(2).
+    assert metrics.loc["a1", "validations"] == 2
+    assert metrics.loc["a1", "mean_quality"] == pytest.approx(25.0)
+    assert metrics.loc["a1", "std_quality"] == pytest.approx(50 / np.sqrt(2))
+    assert check_rollups(store) == []
+
+
 def test_check_rollups_finds_drift(store):
     add_catalogue(store)
     add_validations(store, [("a1", SPAN[0] + 3_600 * US, 80.0, 0.5, 2.0, 4), ("b1", SPAN[0] + 90_000 * US, 30.0, 0.5, 1.0, 2)])

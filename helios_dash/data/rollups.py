@@ -25,6 +25,7 @@ GRAINS = {"quarter": 900, "hour": 3600, "day": 86400, "four_weeks": 28 * 86400}
 TABLE_SUFFIX = {"quarter": "quarters", "hour": "hours", "day": "days", "four_weeks": "four_weeks"}
 LEVELS = ("algorithm", "domain", "all")  # "all": every validation, for views without a filter
 SUCCESS_QUALITY = 70  # a validation with quality above this counts as a success
+TINY_QUALITY = 1e-150  # see squared_quality
 # Sums added up on conflict; the others keep the min or max.
 ADDED = ("validations", "sum_quality", "sum_square_quality", "sum_confidence", "sum_speedup", "successes", "tests")
 
@@ -78,6 +79,12 @@ VALIDATION_INDEXES = (
 )
 
 
+def squared_quality() -> sa.ColumnElement:
+    """quality², 0 for a quality under 1e-150: PostgreSQL refuses a float product that underflows
+    ("value out of range: underflow"), and such a square (< 1e-300) moves no figure on a 0-100 scale."""
+    return sa.case((v.c.quality < TINY_QUALITY, 0.0), else_=v.c.quality * v.c.quality)
+
+
 def bucket_of(column: sa.ColumnElement, seconds: int) -> sa.ColumnElement:
     """``floor(epoch / seconds)`` of a timestamp: the bucket a validation falls in."""
     return sa.cast(sa.func.floor(sa.extract("epoch", column) / seconds), sa.BigInteger)
@@ -95,7 +102,7 @@ def raw_sums(grain_seconds: int, level: str, where=()) -> sa.Select:
             *keys,
             sa.func.count().label("validations"),
             sa.func.sum(v.c.quality).label("sum_quality"),
-            sa.func.sum(v.c.quality * v.c.quality).label("sum_square_quality"),
+            sa.func.sum(squared_quality()).label("sum_square_quality"),
             sa.func.sum(v.c.confidence).label("sum_confidence"),
             sa.func.sum(v.c.speedup).label("sum_speedup"),
             sa.func.max(v.c.speedup).label("max_speedup"),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ..data.rollups import GRAINS, ROLLUPS, SUCCESS_QUALITY
+from ..data.rollups import GRAINS, ROLLUPS, SUCCESS_QUALITY, squared_quality
 from ..filters import Filters
 from ..schema import algorithms, validations as v
 from ._plan import GRAIN_US, US, Plan
@@ -92,7 +92,7 @@ def raw_part(ranges: list[tuple[int, int]], filters: Filters, keys: dict, column
     as_sums = {
         "validations": sa.cast(sa.literal(1), sa.BigInteger),
         "sum_quality": v.c.quality,
-        "sum_square_quality": v.c.quality * v.c.quality,
+        "sum_square_quality": squared_quality(),
         "sum_confidence": v.c.confidence,
         "sum_speedup": v.c.speedup,
         "max_speedup": v.c.speedup,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
+from ..data.rollups import squared_quality
 from ..filters import Filters
 from ..schema import algorithms, domains, validations as v
 from ..store import Store
@@ -39,7 +40,7 @@ def select_algorithm_slot_sums(store: Store, filters: Filters, source: str | Non
             v.c.algorithm_id, slot.label("slot"),
             sa.func.count().label("validations"),
             sa.func.sum(v.c.quality).label("sum_quality"),
-            sa.func.sum(v.c.quality * v.c.quality).label("sum_square_quality"),
+            sa.func.sum(squared_quality()).label("sum_square_quality"),
             sa.func.sum(v.c.speedup).label("sum_speedup"),
             sa.cast(sa.func.sum(v.c.tests), sa.BigInteger).label("tests"),
             sa.cast(success_count(), sa.BigInteger).label("successes"),
