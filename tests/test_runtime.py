@@ -26,20 +26,17 @@ def test_a_write_through_one_runtime_refreshes_the_token_of_another_through_redi
     # (DuckDB admits one process per file, so it has no second host).
     with postgres_database() as url:
         settings = Settings(database_url=url, redis_url=REDIS_URL, poll_seconds=HOUR, demo_data=False)
-        _announced_write_reaches(create_runtime(settings), create_runtime(settings))
-
-
-def _announced_write_reaches(writer, reader):
-    try:
-        first = reader.token.get()
-        assert wait_until(lambda: reader.bus.connections > 0)  # the reader listens
-        with writer.store.write():
-            pass
-        # Without the event, the reader's token would keep ``first`` for an hour.
-        assert wait_until(lambda: reader.token.get() == first + 1, seconds=5)
-    finally:
-        writer.close()
-        reader.close()
+        writer, reader = create_runtime(settings), create_runtime(settings)
+        try:
+            first = reader.token.get()
+            assert wait_until(lambda: reader.bus.connections > 0)  # the reader listens
+            with writer.store.write():
+                pass
+            # Without the event, the reader's token would keep ``first`` for an hour.
+            assert wait_until(lambda: reader.token.get() == first + 1, seconds=5)
+        finally:
+            writer.close()
+            reader.close()
 
 
 def test_services_find_the_runtime_of_the_app_in_context(app, runtime):

@@ -17,7 +17,8 @@ import sqlalchemy as sa
 
 from ..data.rollups import GRAINS, ROLLUPS, SUCCESS_QUALITY, squared_quality
 from ..filters import Filters
-from ..schema import algorithms, validations as v
+from ..schema import validations as v
+from ._conditions import key_conditions
 from ._plan import GRAIN_US, US, Plan
 
 SUM_COLUMNS = ("validations", "sum_quality", "sum_square_quality", "sum_confidence", "sum_speedup",
@@ -57,19 +58,6 @@ def level_for(filters: Filters, split_by: str | None = None, per_algorithm: bool
     if filters.domains or split_by == "domain":
         return "domain"
     return "all"
-
-
-def key_conditions(table: sa.Table | sa.TableClause, filters: Filters) -> list[sa.ColumnElement[bool]]:
-    """The view's domain, algorithm and type filters on a rollup table or on validations."""
-    conditions = []
-    if filters.domains:
-        conditions.append(table.c.domain_id.in_(filters.domains))
-    if filters.algorithms:
-        conditions.append(table.c.algorithm_id.in_(filters.algorithms))
-    if filters.types:
-        conditions.append(table.c.algorithm_id.in_(
-            sa.select(algorithms.c.id).where(algorithms.c.type.in_(filters.types))))
-    return conditions
 
 
 def rollup_part(level: str, grain: str, ranges, filters: Filters, keys: dict, exact: bool = True,
