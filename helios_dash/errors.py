@@ -69,3 +69,22 @@ class ConfigurationError(HeliosError):
     """A ``HELIOS_*`` setting that cannot be used."""
 
     code = "CONFIGURATION_ERROR"
+
+
+class Unauthenticated(HeliosError):
+    """No valid credentials: sign in, or send a token."""
+
+    code = "UNAUTHENTICATED"
+    http_status = 401
+
+
+class TooManyRequests(HeliosError):
+    """A rate limit was reached; ``retry_after`` seconds until the window lets another through."""
+
+    code = "RATE_LIMITED"
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, [{"field": "retry_after", "message": f"retry in {retry_after} s",
+                                    "retry_after": retry_after}])
+        self.retry_after = retry_after

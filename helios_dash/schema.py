@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from .domain.principal import ROLES
 from .domain.types import ALGORITHM_TYPES
 
 # What store_state.schema_version held before Alembic managed the schema; kept at
@@ -83,4 +84,74 @@ validations = sa.Table(
     sa.CheckConstraint("confidence >= 0 AND confidence <= 1", name="confidence_range"),
     sa.CheckConstraint("speedup > 0", name="speedup_positive"),
     sa.CheckConstraint("tests >= 0", name="tests_non_negative"),
+)
+
+
+# -- accounts and access (issue 10) ---------------------------------------------------------
+# No foreign keys, as for validations: DuckDB rewrites an UPDATE of a referenced row as a
+# delete and an insert and then refuses it (users.last_login changes at every sign-in).
+users_id_seq = sa.Sequence("users_id_seq", metadata=metadata)
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, server_default=users_id_seq.next_value()),
+    sa.Column("email", sa.String, nullable=False, unique=True),  # stored lower-cased
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("role", sa.String, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("password_hash", sa.String, nullable=False),  # argon2id, PHC string
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_login", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("role IN (" + ", ".join(f"'{r}'" for r in ROLES) + ")", name="user_role"),
+)
+
+# Server-side sessions: the cookie carries a random id, the table only its SHA-256, so a
+# copy of this table signs nobody in. Deleting a row signs that browser out.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id_hash", sa.String, primary_key=True),
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ip", sa.String),
+    sa.Column("user_agent", sa.String),
+)
+
+api_tokens_id_seq = sa.Sequence("api_tokens_id_seq", metadata=metadata)
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, server_default=api_tokens_id_seq.next_value()),
+    sa.Column("user_id", sa.BigInteger, nullable=False),
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("kind", sa.String, nullable=False),  # personal (Bearer) or service (X-API-Key, ?api_key=)
+    sa.Column("prefix", sa.String, nullable=False),  # the visible start, to recognise a token in lists
+    sa.Column("token_hash", sa.String, nullable=False, unique=True),  # SHA-256 hex of the whole token
+    sa.Column("scopes", sa.String, nullable=False),  # space-separated: read write export admin
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+    sa.Column("last_used_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("kind IN ('personal', 'service')", name="token_kind"),
+)
+
+# Append-only and hash-chained: ``hash`` is SHA-256 over ``prev_hash`` and the entry's own
+# fields (accounts/audit.py), so editing or deleting a row breaks every later link.
+audit_log_id_seq = sa.Sequence("audit_log_id_seq", metadata=metadata)
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, server_default=audit_log_id_seq.next_value()),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("actor", sa.String, nullable=False),  # user:<id>, token:<id>, cli:<os user>, anonymous
+    sa.Column("actor_email", sa.String),
+    sa.Column("action", sa.String, nullable=False),  # e.g. auth.sign_in, user.create, export.create
+    sa.Column("resource_type", sa.String, nullable=False),
+    sa.Column("resource_id", sa.String),
+    sa.Column("changes", sa.String, nullable=False),  # JSON object, secrets never included
+    sa.Column("ip", sa.String),
+    sa.Column("request_id", sa.String),
+    sa.Column("prev_hash", sa.String, nullable=False),
+    sa.Column("hash", sa.String, nullable=False),
 )

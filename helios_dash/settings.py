@@ -13,6 +13,7 @@ from .errors import ConfigurationError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = f"duckdb:///{PROJECT_ROOT / 'data' / 'helios.duckdb'}"
+DEV_SECRET_KEY = "dev-only-change-me"  # a server outside demo mode refuses to start with it
 
 
 def _flag(value: str) -> bool:
@@ -24,7 +25,7 @@ class Settings:
     """The whole configuration of one HELIOS process."""
 
     database_url: str = DEFAULT_DATABASE_URL
-    secret_key: str = "dev-only-change-me"
+    secret_key: str = DEV_SECRET_KEY
     poll_seconds: float = 5.0
     redis_url: str | None = None  # set: cache, event bus and job queue shared by every worker and host
     statement_timeout: float = 30.0  # seconds one SQL statement may run before the store cancels it
@@ -36,6 +37,13 @@ class Settings:
     heavy_export_queue: int = 2  # more that may wait for a slot; past it: 503 with Retry-After
     heavy_export_wait: float = 30.0  # seconds one may wait in that queue
     static_cache_bytes: int = 32 * 1024 * 1024  # compressed static files kept in memory
+    anonymous_role: str | None = None  # "viewer": read-only pages, API GET and exports open to everyone
+    session_idle_minutes: float = 8 * 60  # a session unused this long is over
+    session_max_hours: float = 7 * 24  # and none outlives this, used or not
+    # Rate limits, in Flask-Limiter's notation ("N per M unit"), moving window, per token, user or IP.
+    rate_limit_api: str = "300 per minute"
+    rate_limit_exports: str = "20 per minute"  # exports cost far more than a read
+    rate_limit_sign_in: str = "5 per 15 minutes"  # failed sign-ins per account and IP
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -55,7 +63,18 @@ class Settings:
             heavy_export_queue=_number(env, "HELIOS_HEAVY_EXPORT_QUEUE", cls.heavy_export_queue, int, 0),
             heavy_export_wait=_number(env, "HELIOS_HEAVY_EXPORT_WAIT", cls.heavy_export_wait, float, 0),
             static_cache_bytes=_number(env, "HELIOS_STATIC_CACHE_BYTES", cls.static_cache_bytes, int, 0),
+            anonymous_role=_anonymous_role(env.get("HELIOS_ANONYMOUS_ROLE", "")),
+            session_idle_minutes=_number(env, "HELIOS_SESSION_IDLE_MINUTES", cls.session_idle_minutes, float, 1),
+            session_max_hours=_number(env, "HELIOS_SESSION_MAX_HOURS", cls.session_max_hours, float, 0.1),
+            rate_limit_api=_rate(env, "HELIOS_RATE_LIMIT_API", cls.rate_limit_api),
+            rate_limit_exports=_rate(env, "HELIOS_RATE_LIMIT_EXPORTS", cls.rate_limit_exports),
+            rate_limit_sign_in=_rate(env, "HELIOS_RATE_LIMIT_SIGN_IN", cls.rate_limit_sign_in),
         )
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are sent over HTTPS only when the public address is HTTPS."""
+        return self.public_url.lower().startswith("https://")
 
 
 def _number(env, name: str, default, kind: type, minimum):
@@ -71,3 +90,27 @@ def _number(env, name: str, default, kind: type, minimum):
         noun = "a whole number" if kind is int else "a number"
         raise ConfigurationError(f"{name} must be {noun} of at least {minimum}, not {raw!r}.")
     return value
+
+
+def _anonymous_role(raw: str) -> str | None:
+    """Only "viewer" may be opened to anonymous visitors: writes always need an account."""
+    value = raw.strip().lower()
+    if value in {"", "none", "off"}:
+        return None
+    if value != "viewer":
+        raise ConfigurationError(f"HELIOS_ANONYMOUS_ROLE may only be viewer (or empty for off), not {raw!r}.")
+    return value
+
+
+def _rate(env, name: str, default: str) -> str:
+    """A rate limit such as "300 per minute" or "5/15 minutes"; one readable sentence if unparsable."""
+    raw = env.get(name)
+    if raw is None:
+        return default
+    from limits import parse_many
+
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a rate such as '300 per minute', not {raw!r}.") from None
+    return raw

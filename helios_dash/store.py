@@ -43,8 +43,8 @@ from .store_timing import Interrupter, StatementStats, timeout_error
 log = logging.getLogger(__name__)
 
 DEFAULT_STATEMENT_TIMEOUT = 30.0  # seconds
-# pg_advisory_xact_lock keys: one for write transactions, one for schema upgrades.
-WRITE_LOCK, SCHEMA_LOCK = 0x48454C494F53, 0x48454C494F54  # "HELIOS", "HELIOT"
+# pg_advisory_xact_lock keys: write transactions, schema upgrades, account and audit records.
+WRITE_LOCK, SCHEMA_LOCK, RECORDS_LOCK = 0x48454C494F53, 0x48454C494F54, 0x48454C494F55  # "HELIOS"..."HELIOU"
 
 
 class Store:
@@ -61,6 +61,7 @@ class Store:
         # the only serialisation there is (one process), on PostgreSQL it keeps threads from
         # holding pooled connections while they wait for the advisory lock.
         self._writer_turn = threading.Lock()
+        self._records_turn = threading.Lock()
 
     # -- reads -----------------------------------------------------------------
     def read(self, stmt: sa.Executable) -> pd.DataFrame:
@@ -188,6 +189,21 @@ class Store:
                     .returning(store_state.c.data_version)
                 ).scalar_one()
         self._announce(version)
+
+    @contextmanager
+    def records(self) -> Iterator[Connection]:
+        """A transaction over account, session, token and audit rows: no write hooks, no data version bump.
+
+        Sign-ins must not wait behind a minutes-long import, nor make every page refresh, so these
+        take their own turn (and their own advisory lock on PostgreSQL), which also keeps the
+        audit log's hash chain linear. An import that audits itself takes the write lock first,
+        then this one; nothing takes them the other way round, so they cannot deadlock.
+        """
+        with self._records_turn, self._stats.timed("write", "records transaction"):
+            with self.engine.begin() as conn:
+                if not self.is_duckdb:
+                    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORDS_LOCK})
+                yield conn
 
     def add_write_hook(self, hook: Callable[[Connection], None]) -> None:
         """Run ``hook(conn)`` inside every write transaction, just before the data version is bumped."""
