@@ -137,6 +137,15 @@ class Store:
             with Interrupter(self.statement_timeout, conn.connection.driver_connection.interrupt).armed():
                 return conn.execute(stmt).scalar()
 
+    def rows(self, stmt: sa.Executable) -> list[dict]:
+        """A small SELECT's rows as dicts (accounts, tokens, audit pages): timed and time-limited as ``read``."""
+        with self._stats.timed("read", lambda: str(stmt)), self.engine.connect() as conn:
+            if not self.is_duckdb:
+                with self._postgres_timeout():
+                    return [dict(row) for row in conn.execute(stmt).mappings()]
+            with Interrupter(self.statement_timeout, conn.connection.driver_connection.interrupt).armed():
+                return [dict(row) for row in conn.execute(stmt).mappings()]
+
     def data_version(self) -> int:
         """A counter that changes on every write: the cheap token pages poll."""
         return self.scalar(sa.select(store_state.c.data_version).where(store_state.c.id == 1))

@@ -21,3 +21,15 @@ def current_principal() -> Principal:
 def set_current_principal(principal: Principal) -> None:
     """Called once per request by the guard."""
     setattr(g, PRINCIPAL_KEY, principal)
+
+
+def audit_context():
+    """The client address and request id of this request, for audit entries (empty outside a request)."""
+    from flask import request
+
+    from ..accounts.audit import Context
+    from ..api.envelope import request_id
+
+    if not has_request_context():
+        return Context()
+    return Context(ip=request.remote_addr, request_id=request_id())
