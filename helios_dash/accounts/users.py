@@ -108,7 +108,7 @@ def count_admins(store: Store) -> int:
 def password_hash_of(store: Store, email: str) -> tuple[User | None, str | None]:
     """(user, stored hash) for a sign-in attempt; (None, None) when no such address."""
     found = store.rows(sa.select(users).where(users.c.email == str(email).strip().lower()))
-    return (_user(found[0]), found[0]["password_hash"]) if found else (None, None)
+    return (user_from_row(found[0]), found[0]["password_hash"]) if found else (None, None)
 
 
 def record_sign_in(conn, user_id: int, new_hash: str | None) -> None:
@@ -158,10 +158,11 @@ def _require(store: Store, email: str) -> User:
 
 
 def _select(store: Store, condition) -> list[User]:
-    return [_user(row) for row in store.rows(sa.select(users).where(condition).order_by(users.c.email))]
+    return [user_from_row(row) for row in store.rows(sa.select(users).where(condition).order_by(users.c.email))]
 
 
-def _user(row) -> User:
+def user_from_row(row) -> User:
+    """A User from a row of ``users`` (or a join that carries its columns)."""
     return User(id=int(row["id"]), email=row["email"], name=row["name"], role=row["role"],
                 active=bool(row["active"]), created_at=_utc(row["created_at"]), last_login=_utc(row["last_login"]))
 
