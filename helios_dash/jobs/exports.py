@@ -3,21 +3,24 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from ..domain.principal import Principal
 from ..reports.config import ExportRequest
 from ..reports.render import ExportFile, export_view, is_heavy
+from ..services.redaction import NOBODY
 from .heavy import HeavyWorkGate, HeavyWorkPass
 
 
-def export_bounded(request: ExportRequest, title: str, base_url: str, gate: HeavyWorkGate) -> ExportFile:
-    """Render like ``export_view``; heavy formats wait for a slot or raise ``Busy``.
+def export_bounded(request: ExportRequest, title: str, base_url: str, gate: HeavyWorkGate,
+                   principal: Principal = NOBODY) -> ExportFile:
+    """Render like ``export_view`` (as ``principal`` may see it); heavy formats wait for a slot or raise ``Busy``.
 
     A streamed file keeps its slot until the stream is closed (sent, or the client left).
     """
     if not is_heavy(request):
-        return export_view(request, title, base_url)
+        return export_view(request, title, base_url, principal)
     held = gate.enter()
     try:
-        exported = export_view(request, title, base_url)
+        exported = export_view(request, title, base_url, principal)
     except BaseException:
         held.release()
         raise

@@ -8,6 +8,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx, dcc
 from flask import request
 
+from ..access.current import current_principal
 from ..errors import Busy, HeliosError
 from ..filters import Filters
 from ..jobs import heavy_gate
@@ -29,7 +30,7 @@ def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
     split, rolling = parse_view_options(view or {})  # Trends: the series and rolling mean on screen
     request = ExportRequest(fmt, kind.sections_for(fmt), filters, search=search, split=split, rolling=rolling)
     try:
-        exported = export_bounded(request, kind.title, _base_url(), heavy_gate())
+        exported = export_bounded(request, kind.title, _base_url(), heavy_gate(), current_principal())
     except Busy as error:  # other reports are being made: say when to try again
         return dash.no_update, error.message
     except HeliosError as error:

@@ -17,12 +17,21 @@ LATEST_COLUMNS = ["id", "created_at", "quality", "confidence", "speedup", "tests
 
 
 def select_algorithm(store: Store, algorithm_id: str) -> pd.DataFrame:
-    """The algorithm's catalog row (id, name, type, domain_id, domain, description): one row, or none if unknown."""
+    """The algorithm's catalog row (id, name, type, domain_id, domain, description, author_email,
+    internal_notes): one row, or none if unknown. Services redact the last two (services.redaction)."""
     stmt = (sa.select(algorithms.c.id, algorithms.c.name, algorithms.c.type, algorithms.c.domain_id,
-                      domains.c.name.label("domain"), algorithms.c.description)
+                      domains.c.name.label("domain"), algorithms.c.description,
+                      algorithms.c.author_email, algorithms.c.internal_notes)
             .join(domains, domains.c.id == algorithms.c.domain_id)
             .where(algorithms.c.id == algorithm_id))
     return store.read(stmt)
+
+
+def select_algorithm_details(store: Store) -> pd.DataFrame:
+    """Every algorithm's author and internal notes (``algorithm_id``, ``author_email``, ``internal_notes``):
+    sensitive, so services join them only to redact them (services.redaction)."""
+    return store.read(sa.select(algorithms.c.id.label("algorithm_id"), algorithms.c.author_email,
+                                algorithms.c.internal_notes).order_by(algorithms.c.id))
 
 
 def select_algorithm_slot_sums(store: Store, filters: Filters, source: str | None = None) -> pd.DataFrame:

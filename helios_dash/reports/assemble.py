@@ -10,9 +10,11 @@ from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urljoin
 
+from ..domain.principal import Principal
 from ..exports.model import Chart, Report, ViewOptions
 from ..filters import Filters
 from ..services.catalog import name_algorithms
+from ..services.redaction import NOBODY
 from ..ui.links import algorithm_href
 from ..ui.url import view_search
 from .sections import SECTION_BUILDERS, one_algorithm
@@ -24,11 +26,13 @@ PAGE_PATHS = {"kpis": "/", "recent": "/", "top": "/", "leaderboard": "/leaderboa
 
 
 def build_report(title: str, filters: Filters, sections: tuple[str, ...], base_url: str,
-                 include_charts: bool = True, options: ViewOptions | None = None) -> Report:
-    """The report of ``filters`` and the page's ``options`` with the chosen sections, in the order of SECTIONS."""
+                 include_charts: bool = True, options: ViewOptions | None = None,
+                 principal: Principal = NOBODY) -> Report:
+    """The report of ``filters`` and the page's ``options`` with the chosen sections, in the order of SECTIONS,
+    as ``principal`` may see it (sensitive fields for editors and admins only)."""
     options = options or ViewOptions()
     chosen = [name for name in SECTIONS if name in sections and name in SECTION_BUILDERS]
-    parts = [SECTION_BUILDERS[name](filters, options) for name in chosen]
+    parts = [SECTION_BUILDERS[name](filters, options, principal) for name in chosen]
     if "algorithm" in chosen:  # its own page, the id in the path
         link = urljoin(base_url, algorithm_href(one_algorithm(filters), filters))
     else:

@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 from ..domain import metrics as m
+import pandas as pd
+
 from ..exports.model import Column
 
 of = Column.of
 
 NAME, DOMAIN, TYPE = Column("name", "Algorithm"), Column("domain", "Domain"), Column("type", "Type")
+# Shown only where a service left them in (services.redaction): editors and admins, never viewers.
+AUTHOR, INTERNAL_NOTES = Column("author_email", "Author"), Column("internal_notes", "Internal notes")
+SENSITIVE_COLUMNS = (AUTHOR, INTERNAL_NOTES)
 INTERVAL = (of(m.CI_LOW), of(m.CI_HIGH))
 RANK_RANGE = (of(m.RANK_BEST), of(m.RANK_WORST))
 RANK_IN_DOMAIN = of(m.RANK, header="Rank in domain")  # the algorithm page ranks it among its domain's
@@ -68,3 +73,8 @@ LATEST_COLUMNS = (
     of(m.QUALITY), of(m.CONFIDENCE), of(m.SPEEDUP), of(m.TESTS),
     Column("validator", "Validator"), Column("hypothesis_id", "Hypothesis"),
 )
+
+
+def with_sensitive(columns: tuple[Column, ...], frame: pd.DataFrame | dict) -> tuple[Column, ...]:
+    """``columns`` and, after them, the sensitive columns the service left in ``frame`` (its principal sees them)."""
+    return columns + tuple(c for c in SENSITIVE_COLUMNS if c.key in frame)

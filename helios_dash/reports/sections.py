@@ -4,8 +4,9 @@ A section name picks what goes in (see ``vocabulary.SECTIONS``): ``kpis`` (key f
 against the comparison period), ``recent`` (the Overview's 90 days), ``top`` (the
 Overview's top five), ``leaderboard``, ``algorithms``, ``statistics`` (per domain),
 ``trends``, ``comparison`` and ``differences`` (Compare), ``algorithm`` (one algorithm's
-page: ``filters.algorithms`` names it). A builder returns its tables, charts, key-figure
-cards and notes; ``assemble.build_report`` puts them together.
+page: ``filters.algorithms`` names it). A builder takes the view and the principal it is made
+for (``algorithms`` and ``algorithm`` show author and notes to editors and admins) and returns
+its tables, charts, key-figure cards and notes; ``assemble.build_report`` puts them together.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from functools import partial
 
 import pandas as pd
 
+from ..domain.principal import Principal
 from ..domain.metrics import KEY_FIGURES, MEAN_QUALITY, MEAN_SPEEDUP, VALIDATIONS
 from ..domain.types import type_label
 from ..errors import BadRequest
@@ -34,12 +36,13 @@ from ..services.overview import compare_months, describe_comparison, recent_qual
 from ..services.trends import track_performance
 from .columns import (ALGORITHM_COLUMNS, ALGORITHM_COLUMNS_SHOWN, COMPARISON_COLUMNS, DIFFERENCE_COLUMNS,
                       KPI_COLUMNS, LATEST_COLUMNS, LEADERBOARD_COLUMNS, RANK_HISTORY_COLUMNS,
-                      RECENT_COLUMNS, ROLLING_COLUMNS, STATISTICS_COLUMNS, TOP_COLUMNS, TREND_COLUMNS)
+                      RECENT_COLUMNS, ROLLING_COLUMNS, STATISTICS_COLUMNS, TOP_COLUMNS,
+                      TREND_COLUMNS, with_sensitive)
 from .sentences import (SIGNIFICANCE_NOTE, describe_domains, describe_intervals, describe_recent,
                         describe_significance, describe_standing, describe_trends)
 
 
-def _kpis(filters: Filters, _options: ViewOptions) -> dict:
+def _kpis(filters: Filters, _options: ViewOptions, _principal: Principal) -> dict:
     # The report's own filters and period (services.overview.compare_months), as the Overview shows them.
     months = compare_months(filters)
     now, before = months.loc["current"], months.loc["previous"]
@@ -63,17 +66,17 @@ def _scaled(value, scale: int) -> float | None:
     return None if value is None or pd.isna(value) else float(value) * scale
 
 
-def _recent(filters: Filters, _options: ViewOptions) -> dict:
+def _recent(filters: Filters, _options: ViewOptions, _principal: Principal) -> dict:
     trend = recent_quality_trend(filters)
     return {"tables": [Table("recent", "Daily figures, last 90 days", RECENT_COLUMNS, trend)],
             "charts": [Chart(TREND_TITLE, partial(quality_sparkline_chart, trend, filters.tz), describe_recent(trend))]}
 
 
-def _top(filters: Filters, _options: ViewOptions) -> dict:
+def _top(filters: Filters, _options: ViewOptions, _principal: Principal) -> dict:
     return {"tables": [Table("top", "Top of the leaderboard", TOP_COLUMNS, top_algorithms(filters))]}
 
 
-def _leaderboard(filters: Filters, options: ViewOptions) -> dict:
+def _leaderboard(filters: Filters, options: ViewOptions, _principal: Principal) -> dict:
     # As on the page: the search narrows the table; the chart and summary show the whole board.
     board = rank_algorithms(filters)
     table = search_board(board, options.search)
@@ -91,18 +94,19 @@ def shown_types(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(type=frame["type"].map(type_label)) if "type" in frame else frame
 
 
-def _algorithms(filters: Filters, options: ViewOptions) -> dict:
-    frame = describe_algorithms(filters, options.sort_by or "quality", options.descending)
-    return {"tables": [Table("algorithms", "Algorithms", ALGORITHM_COLUMNS, shown_types(frame))]}
+def _algorithms(filters: Filters, options: ViewOptions, principal: Principal) -> dict:
+    frame = describe_algorithms(filters, options.sort_by or "quality", options.descending, principal)
+    columns = with_sensitive(ALGORITHM_COLUMNS, frame)
+    return {"tables": [Table("algorithms", "Algorithms", columns, shown_types(frame))]}
 
 
-def _statistics(filters: Filters, _options: ViewOptions) -> dict:
+def _statistics(filters: Filters, _options: ViewOptions, _principal: Principal) -> dict:
     stats = compare_domains(filters)
     return {"tables": [Table("statistics", "Domain statistics", STATISTICS_COLUMNS, stats)],
             "charts": [Chart(DOMAINS_TITLE, partial(domain_quality_chart, stats), describe_domains(stats))]}
 
 
-def _trends(filters: Filters, options: ViewOptions) -> dict:
+def _trends(filters: Filters, options: ViewOptions, _principal: Principal) -> dict:
     # The page's own call: split and rolling mean included, so the series are the screen's.
     trends = track_performance(filters, options.rolling, options.split)
     period = {"granularity": filters.granularity, "tz": filters.tz}
@@ -116,7 +120,7 @@ def _trends(filters: Filters, options: ViewOptions) -> dict:
                        Chart(f"{VALIDATIONS.label} per {per}", partial(count_trend_chart, trends, **period))]}
 
 
-def _comparison(filters: Filters, _options: ViewOptions) -> dict:
+def _comparison(filters: Filters, _options: ViewOptions, _principal: Principal) -> dict:
     metrics = compare_algorithms(filters).metrics
     # Drawn (and its series read) only for a format that shows charts.
     chart = lambda: compare_trends_chart(compare_trends(filters), filters.granularity, filters.tz)  # noqa: E731
@@ -125,7 +129,7 @@ def _comparison(filters: Filters, _options: ViewOptions) -> dict:
                        Chart(f"{MEAN_QUALITY.label} per {filters.granularity}", chart)]}
 
 
-def _differences(filters: Filters, _options: ViewOptions) -> dict:
+def _differences(filters: Filters, _options: ViewOptions, _principal: Principal) -> dict:
     comparison = compare_algorithms(filters)
     return {"tables": [Table("differences", "Differences", DIFFERENCE_COLUMNS,
                              name_differences(comparison.differences, comparison.metrics))],
@@ -150,17 +154,20 @@ def one_algorithm(filters: Filters) -> str:
     return filters.algorithms[0]
 
 
-def _algorithm(filters: Filters, _options: ViewOptions) -> dict:
+def _algorithm(filters: Filters, _options: ViewOptions, principal: Principal) -> dict:
     # As its page shows it: its standing in its domain, its trend and rank per period, its latest validations.
     algorithm_id = one_algorithm(filters)
-    profile = profile_algorithm(algorithm_id, filters)
+    profile = profile_algorithm(algorithm_id, filters, principal)
     if profile is None:
         raise BadRequest(f"No algorithm {algorithm_id!r}.", [{"field": "filters.algorithms", "message": algorithm_id}])
     about, zone = profile.about, {"granularity": filters.granularity, "tz": filters.tz}
-    standing = pd.DataFrame([{**profile.standing, "peers": profile.peers}] if profile.standing else [],
-                            columns=[c.key for c in ALGORITHM_COLUMNS_SHOWN])
+    # Who it is (author and notes if the principal sees them), then its standing if it has one in the period.
+    columns = with_sensitive(ALGORITHM_COLUMNS_SHOWN, about)
+    described = {c.key: about[c.key] for c in columns if c.key in about}
+    standing = pd.DataFrame([{**described, **(profile.standing or {}), "peers": profile.peers}],
+                            columns=[c.key for c in columns])
     summary = describe_standing(profile)
-    return {"tables": [Table("algorithm", about["name"], ALGORITHM_COLUMNS_SHOWN, standing),
+    return {"tables": [Table("algorithm", about["name"], columns, standing),
                        Table("rank_history", f"Per {filters.granularity}", RANK_HISTORY_COLUMNS, profile.history),
                        Table("latest", "Latest validations", LATEST_COLUMNS, profile.latest)],
             "charts": [Chart(f"{MEAN_QUALITY.label} per {filters.granularity}",

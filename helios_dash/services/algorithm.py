@@ -2,7 +2,8 @@
 
 The page, its export and any API twin call ``profile_algorithm``. The domain is the
 algorithm's own and its type is its own, so the view's ``domain`` and ``type`` do not
-apply here (as on Compare); its dates, granularity and timezone do.
+apply here (as on Compare); its dates, granularity and timezone do. Its author and internal
+notes are in ``about`` only for a principal who sees them (``services.redaction``).
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..domain.principal import Principal
 from ..runtime import get_store
 from ..filters import Filters
 from ..queries.algorithm import select_algorithm, select_algorithm_slot_sums, select_latest_validations
@@ -19,6 +21,7 @@ from ..queries._buckets import local_period_start
 from ..queries.leaderboard import RANK_ORDER
 from .cached import per_data_version
 from .leaderboard import rank_algorithms
+from .redaction import NOBODY, redact
 
 LATEST_ROWS = 20
 SUMS = ["validations", "sum_quality", "sum_square_quality", "sum_speedup", "tests", "successes"]
@@ -30,16 +33,16 @@ HISTORY_COLUMNS = ["period_start", "validations", "mean_quality", "ci_low", "ci_
 class AlgorithmProfile:
     """Everything the algorithm page shows."""
 
-    about: dict  # id, name, type, domain_id, domain, description
+    about: dict  # id, name, type, domain_id, domain, description (+ author_email, internal_notes if seen)
     standing: dict | None  # its leaderboard row in its domain (rank, rank_best, ...); None without validations
     peers: int  # algorithms of its domain with validations in the period
     history: pd.DataFrame  # one row per period (HISTORY_COLUMNS), periods without its validations left out
     latest: pd.DataFrame  # its latest validations, newest first
 
 
-def profile_algorithm(algorithm_id: str, filters: Filters) -> AlgorithmProfile | None:
-    """The page of ``algorithm_id`` for the view's period; None if there is no such algorithm."""
-    about = find_algorithm(algorithm_id)
+def profile_algorithm(algorithm_id: str, filters: Filters, principal: Principal = NOBODY) -> AlgorithmProfile | None:
+    """The page of ``algorithm_id`` for the view's period, as ``principal`` may see it; None if there is no such algorithm."""
+    about = find_algorithm(algorithm_id, principal)
     if about is None:
         return None
     standing, peers = rank_in_domain(about, filters)
@@ -47,9 +50,16 @@ def profile_algorithm(algorithm_id: str, filters: Filters) -> AlgorithmProfile |
     return AlgorithmProfile(about, standing, peers, history, latest_validations(about["id"], filters))
 
 
+def find_algorithm(algorithm_id: str, principal: Principal = NOBODY) -> dict | None:
+    """The algorithm's catalog entry as ``principal`` may see it, or None if the id is unknown."""
+    found = read_algorithm(algorithm_id)
+    # Redacted after the cache: the cached entry is whole, and each caller gets its own view of it.
+    return None if found is None else redact(found, principal)
+
+
 @per_data_version
-def find_algorithm(algorithm_id: str) -> dict | None:
-    """The algorithm's catalog entry, or None if the id is unknown."""
+def read_algorithm(algorithm_id: str) -> dict | None:
+    """The whole catalog entry, sensitive fields included (callers redact: ``find_algorithm``)."""
     found = select_algorithm(get_store(), algorithm_id)
     if found.empty:
         return None
