@@ -5,6 +5,8 @@ import dash
 from flask import Flask
 
 from . import runtime as runtime_module
+from .access import check_ready_to_serve, init_access
+from .access.guard import DASH_KEY
 from .api import init_api
 from .jobs import install_heavy_gate
 from .runtime import Runtime, create_runtime, seed_demo_if_empty
@@ -21,6 +23,7 @@ def build_server(runtime: Runtime) -> Flask:
     runtime_module.init_app(server, runtime)
     install_heavy_gate(server, settings)
     init_api(server)
+    init_access(server, settings)  # after the API: the limiter puts its limits on the API's routes
     return server
 
 
@@ -29,6 +32,7 @@ def build_app(settings: Settings) -> dash.Dash:
     runtime = create_runtime(settings)
     if settings.demo_data:
         seed_demo_if_empty(runtime)
+    check_ready_to_serve(settings, runtime.store)
     return build_dash(build_server(runtime))
 
 
@@ -52,6 +56,7 @@ def build_dash(server: Flask) -> dash.Dash:
         # Controls push the URL without the router; back/forward ask it to render (assets/helios.js).
         routing_callback_inputs={"_route": dash.Input(ids.ROUTE_NONCE, "data")},
     )
+    server.extensions[DASH_KEY] = app  # the guard reads callback rules through it
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # screen readers pick the voice
     server.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6,
                          STATIC_COMPRESSION_MAX_BYTES=settings.static_cache_bytes)

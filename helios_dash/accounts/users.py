@@ -74,7 +74,7 @@ def create_user(store: Store, by: Principal, email: str, password: str, role: st
                            [{"field": "email", "message": "already taken"}])
         user_id = conn.execute(users.insert().values(
             email=email, name=name, role=role, active=True, password_hash=password_hash,
-            created_at=_now()).returning(users.c.id)).scalar_one()
+            created_at=now()).returning(users.c.id)).scalar_one()
         audit.record(conn, by, "user.create", "user", user_id, {"email": email, "role": role, "name": name},
                      context)
     return get_user(store, user_id)
@@ -113,7 +113,7 @@ def password_hash_of(store: Store, email: str) -> tuple[User | None, str | None]
 
 def record_sign_in(conn, user_id: int, new_hash: str | None) -> None:
     """Set last_login, and store a rehash made with newer argon2 parameters, inside ``conn``."""
-    values = {"last_login": _now()} | ({"password_hash": new_hash} if new_hash else {})
+    values = {"last_login": now()} | ({"password_hash": new_hash} if new_hash else {})
     conn.execute(users.update().where(users.c.id == user_id).values(**values))
 
 
@@ -174,5 +174,5 @@ def _utc(value):
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(timezone.utc)
