@@ -6,10 +6,12 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
+from ..access.current import current_principal
 from ..domain.metrics import (CI_HIGH, CI_LOW, CONFIDENCE, MEAN_QUALITY, MEAN_SPEEDUP, QUALITY, RANK, SPEEDUP,
                               SUCCESS_RATE, TESTS, VALIDATIONS)
 from ..figures.algorithm import algorithm_trend_chart, rank_history_chart
 from ..filters import Filters
+from ..reports.columns import SENSITIVE_COLUMNS
 from ..services.algorithm import AlgorithmProfile, find_algorithm, profile_algorithm
 from ..services.catalog import domain_options
 from ..ui import controls, ids
@@ -23,6 +25,7 @@ dash.register_page(__name__, path_template="/algorithms/<algorithm_id>", name="A
 controls.keep_dates_in_order(PAGE)
 
 NONE = "—"
+DETAILS = "algorithm-details"  # author and internal notes (editors and admins); belongs in ui/ids.py
 
 
 def layout(algorithm_id: str | None = None, **query):
@@ -31,7 +34,7 @@ def layout(algorithm_id: str | None = None, **query):
     The view carries the id as ``algorithms`` (so the Download exports this algorithm);
     the view's domain and type are kept for the next page but do not apply here.
     """
-    about = find_algorithm(algorithm_id) if algorithm_id else None
+    about = find_algorithm(algorithm_id, current_principal()) if algorithm_id else None
     if about is None:
         return missing_algorithm(algorithm_id)
     filters, notices = read_view(query, {o["value"] for o in domain_options()})
@@ -46,6 +49,7 @@ def layout(algorithm_id: str | None = None, **query):
                              "does it rank in its domain?", notices,
         query_dict(filters.replace(algorithms=(about["id"],))), bar,
         html.P(about.get("description") or "", className="text-muted"),
+        sensitive_details(about),
         loading(html.Div(id=ids.ALGORITHM_FIGURES)),
         dbc.Row([
             dbc.Col(loading(dcc.Graph(id=ids.ALGORITHM_TREND, **graph)), lg=6),
@@ -53,6 +57,16 @@ def layout(algorithm_id: str | None = None, **query):
         ], className="g-3 mt-1"),
         loading(html.Div(id=ids.ALGORITHM_LATEST, className="mt-3")),
     )
+
+
+def sensitive_details(about: dict) -> html.Dl | None:
+    """Its author and internal notes, when the service left them in (editors and admins); else nothing at all."""
+    shown = [(column.header, about[column.key]) for column in SENSITIVE_COLUMNS if column.key in about]
+    if not shown:
+        return None
+    return html.Dl([part for label, value in shown
+                    for part in (html.Dt(label, className="col-sm-2"), html.Dd(value or NONE, className="col-sm-10"))],
+                   id=DETAILS, className="row small mb-2")
 
 
 def missing_algorithm(algorithm_id: str | None) -> html.Div:
@@ -90,7 +104,7 @@ def update_algorithm_query(start, end, granularity, tz, view):
 def update_algorithm(view, _version):
     """Recompute the algorithm's page for the view in the URL, and again whenever the data changes."""
     filters, _ = Filters.from_query(view or {})
-    profile = profile_algorithm(filters.algorithms[0], filters) if filters.algorithms else None
+    profile = profile_algorithm(filters.algorithms[0], filters, current_principal()) if filters.algorithms else None
     if profile is None:  # the algorithm vanished since the page was drawn
         return missing_algorithm(filters.algorithms[0] if filters.algorithms else None), {}, {}, None
     about, zone = profile.about, {"granularity": filters.granularity, "tz": filters.tz}

@@ -38,8 +38,8 @@ from .columns import (ALGORITHM_COLUMNS, ALGORITHM_COLUMNS_SHOWN, COMPARISON_COL
                       KPI_COLUMNS, LATEST_COLUMNS, LEADERBOARD_COLUMNS, RANK_HISTORY_COLUMNS,
                       RECENT_COLUMNS, ROLLING_COLUMNS, STATISTICS_COLUMNS, TOP_COLUMNS,
                       TREND_COLUMNS, with_sensitive)
-from .sentences import (SIGNIFICANCE_NOTE, describe_domains, describe_intervals, describe_recent,
-                        describe_significance, describe_standing, describe_trends)
+from .sentences import (SIGNIFICANCE_NOTE, describe_details, describe_domains, describe_intervals,
+                        describe_recent, describe_significance, describe_standing, describe_trends)
 
 
 def _kpis(filters: Filters, _options: ViewOptions, _principal: Principal) -> dict:
@@ -175,7 +175,7 @@ def _algorithm(filters: Filters, _options: ViewOptions, principal: Principal) ->
                              summary),
                        Chart(f"Rank in {about['domain']} per {filters.granularity}",
                              partial(rank_history_chart, profile.history, about["domain"], **zone))],
-            "notes": [summary]}
+            "notes": [summary] + [note for note in (describe_details(about),) if note]}
 
 
 SECTION_BUILDERS = {"kpis": _kpis, "recent": _recent, "top": _top, "leaderboard": _leaderboard,

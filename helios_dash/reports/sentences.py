@@ -7,6 +7,7 @@ from ..domain.metrics import KEY_FIGURES, MEAN_QUALITY
 from ..exports.model import ViewOptions
 from ..filters import Filters
 from ..services.overview import significant_changes
+from .columns import SENSITIVE_COLUMNS
 
 NO_DATA = "No validations match these filters."
 SIGNIFICANCE_NOTE = ("Significant: the 95% interval of the quality difference excludes zero (Welch, normal "
@@ -84,3 +85,12 @@ def describe_standing(profile) -> str:
                 if row["rank_best"] != row["rank_worst"] else "")
     return (f"{about['name']}: mean quality {quality(row['mean_quality'])}{interval}; rank {int(row['rank'])}"
             f"{possible} of {profile.peers} in {about['domain']} over {int(row['validations']):,} validations.")
+
+
+def describe_details(about: dict) -> str | None:
+    """``Author: … Internal notes: …`` when the service left them in ``about`` (editors and admins), else None.
+
+    Printed in full where a table cell would cut them short (the PDF's narrow columns).
+    """
+    parts = [f"{c.header}: {about[c.key] or 'none'}" for c in SENSITIVE_COLUMNS if c.key in about]
+    return " ".join(part if part.endswith(".") else part + "." for part in parts) or None
