@@ -23,6 +23,8 @@ class Column:
     # "speedup" (a ratio shown as 1.23x), "datetime" (tz-aware UTC), "date", or "number" (rows of
     # different measures, as key figures: shown as they come, 2 decimals at most)
     kind: str = "text"
+    # Long free text (internal notes): the PDF wraps it over several lines instead of cutting it short.
+    wrap: bool = False
 
     @classmethod
     def of(cls, metric: Metric, key: str | None = None, header: str | None = None) -> Column:

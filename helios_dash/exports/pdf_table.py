@@ -20,6 +20,7 @@ MISSING = "–"
 NO_ROWS = "No data: no rows match these filters."
 BODY_SIZE = 7.5  # pt
 ROW_HEIGHT = 4.6  # mm
+DETAIL_LINE = 3.6  # mm per line of a row's wrapped detail (Column.wrap)
 HEADER_LINE = 3.4  # mm per line of a header, which may wrap
 PORTRAIT_WIDTH = 180  # mm between the margins of an A4 portrait page: wider tables get landscape pages
 MAX_STRETCH = 1.4  # a narrow table grows at most this much: wider, its columns drift apart
@@ -46,10 +47,16 @@ def format_column(values: pd.Series, kind: str, zone: ZoneInfo) -> list[str]:
 
 
 def write_table(pdf: FPDF, table: Table, zone: ZoneInfo) -> None:
-    """The table under its title, on landscape pages if it is wide; the header row starts every page."""
-    cells = [format_column(table.frame[c.key], c.kind, zone) for c in table.columns]
+    """The table under its title, on landscape pages if it is wide; the header row starts every page.
+
+    Long free text (``Column.wrap``: author, internal notes) is not a column, where it would be cut
+    short: it follows its row as a full-width line of its own, wrapped.
+    """
+    columns = tuple(c for c in table.columns if not c.wrap)
+    cells = [format_column(table.frame[c.key], c.kind, zone) for c in columns]
+    details = _detail_lines(table, zone)
     pdf.set_font(FONT, size=BODY_SIZE)
-    natural, roomy = zip(*(_natural_widths(pdf, c, texts) for c, texts in zip(table.columns, cells)))
+    natural, roomy = zip(*(_natural_widths(pdf, c, texts) for c, texts in zip(columns, cells)))
     orientation = "L" if sum(natural) > PORTRAIT_WIDTH else "P"
     # A narrow table may share a landscape page; a wide one needs one. 40 mm: title, header, a few rows.
     if (orientation == "L" and pdf.cur_orientation != "L") or pdf.will_page_break(40):
@@ -58,22 +65,38 @@ def write_table(pdf: FPDF, table: Table, zone: ZoneInfo) -> None:
     if table.frame.empty:
         paragraph(pdf, NO_ROWS)
         return
-    widths = _fit_widths(list(natural), list(roomy), table.columns, pdf.epw)
-    _write_rows(pdf, table, cells, widths, pdf.cur_orientation)
+    widths = _fit_widths(list(natural), list(roomy), columns, pdf.epw)
+    _write_rows(pdf, table.title, columns, cells, widths, pdf.cur_orientation, details)
 
 
-def _write_rows(pdf: FPDF, table: Table, cells: list[list[str]], widths: list[float], orientation: str) -> None:
-    aligns = ["L" if c.kind == "text" else "R" for c in table.columns]
-    header_height = _write_header(pdf, table.columns, widths)
+def _detail_lines(table: Table, zone: ZoneInfo) -> list[str] | None:
+    """Per row, its wrapping columns as ``Author: … · Internal notes: …``; None if the table has none."""
+    wrapped = [c for c in table.columns if c.wrap]
+    if not wrapped:
+        return None
+    texts = [format_column(table.frame[c.key], c.kind, zone) for c in wrapped]
+    return [" · ".join(f"{c.header}: {text}" for c, text in zip(wrapped, row)) for row in zip(*texts)]
+
+
+def _write_rows(pdf: FPDF, title: str, columns: tuple[Column, ...], cells: list[list[str]], widths: list[float],
+                orientation: str, details: list[str] | None = None) -> None:
+    aligns = ["L" if c.kind == "text" else "R" for c in columns]
+    header_height = _write_header(pdf, columns, widths)
     for number, row in enumerate(zip(*cells)):
-        if pdf.will_page_break(ROW_HEIGHT):
+        detail = details[number] if details else None
+        height = ROW_HEIGHT + (_lines(pdf, detail, pdf.epw, DETAIL_LINE) * DETAIL_LINE if detail else 0)
+        if pdf.will_page_break(height):
             pdf.add_page(orientation=orientation)
-            paragraph(pdf, f"{table.title} (continued)", size=8, colour=GREY)
-            _write_header(pdf, table.columns, widths, header_height)
+            paragraph(pdf, f"{title} (continued)", size=8, colour=GREY)
+            _write_header(pdf, columns, widths, header_height)
         fill = number % 2 == 1  # stripes guide the eye along wide rows
         for text, width, align in zip(row, widths, aligns):
             pdf.cell(width, ROW_HEIGHT, fit_text(pdf, text, width), align=align, fill=fill)
         pdf.ln(ROW_HEIGHT)
+        if detail:  # under its row, on the row's stripe, in grey: it belongs to the row above
+            pdf.set_text_color(*GREY)
+            pdf.multi_cell(pdf.epw, DETAIL_LINE, detail, fill=fill, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_text_color(0)
 
 
 def _write_header(pdf: FPDF, columns: tuple[Column, ...], widths: list[float], height: float = 0) -> float:
@@ -91,8 +114,8 @@ def _write_header(pdf: FPDF, columns: tuple[Column, ...], widths: list[float], h
     return height
 
 
-def _lines(pdf: FPDF, text: str, width: float) -> int:
-    return len(pdf.multi_cell(width, HEADER_LINE, text, dry_run=True, output="LINES"))
+def _lines(pdf: FPDF, text: str, width: float, line_height: float = HEADER_LINE) -> int:
+    return len(pdf.multi_cell(width, line_height, text, dry_run=True, output="LINES"))
 
 
 def _natural_widths(pdf: FPDF, column: Column, texts: list[str]) -> tuple[float, float]:

@@ -10,7 +10,8 @@ of = Column.of
 
 NAME, DOMAIN, TYPE = Column("name", "Algorithm"), Column("domain", "Domain"), Column("type", "Type")
 # Shown only where a service left them in (services.redaction): editors and admins, never viewers.
-AUTHOR, INTERNAL_NOTES = Column("author_email", "Author"), Column("internal_notes", "Internal notes")
+AUTHOR = Column("author_email", "Author", wrap=True)
+INTERNAL_NOTES = Column("internal_notes", "Internal notes", wrap=True)
 SENSITIVE_COLUMNS = (AUTHOR, INTERNAL_NOTES)
 INTERVAL = (of(m.CI_LOW), of(m.CI_HIGH))
 RANK_RANGE = (of(m.RANK_BEST), of(m.RANK_WORST))
