@@ -7,6 +7,7 @@ from helios_dash.store import open_store
 
 pytest.register_assert_rewrite("tests.databases")
 from tests.databases import DATABASES  # noqa: E402
+from tests.auth import ViewerClient  # noqa: E402
 
 pytest_plugins = ["tests.databases"]  # store_url: each store-touching test runs on DuckDB and PostgreSQL
 
@@ -26,6 +27,8 @@ def store(store_url):
 # The app reads through whichever runtime is on it: tests of numbers run once on
 # its DuckDB runtime and once on a PostgreSQL one holding the same demo data set.
 DEMO_VALIDATIONS = 30_000
+# The whole suite reads with one token per store: rate limits are tested on apps of their own.
+UNLIMITED = {"rate_limit_api": "1000000 per minute", "rate_limit_exports": "1000000 per minute"}
 POLL_SECONDS = 1.0
 
 
@@ -37,8 +40,9 @@ def dashboard(tmp_path_factory):
 
     path = tmp_path_factory.mktemp("dashboard") / "helios.duckdb"
     settings = Settings(database_url=f"duckdb:///{path}", demo_validations=DEMO_VALIDATIONS,
-                        poll_seconds=POLL_SECONDS)
+                        poll_seconds=POLL_SECONDS, **UNLIMITED)
     app = create_app(settings)
+    app.server.test_client_class = ViewerClient  # test_client() reads as a viewer (tests/auth.py)
     # Page callbacks and services called directly by tests find the runtime as Dash's requests would.
     with app.server.app_context():
         yield app
@@ -109,7 +113,7 @@ def runtime(store_url):
     from helios_dash.runtime import create_runtime
     from helios_dash.settings import Settings
 
-    built = create_runtime(Settings(database_url=store_url, demo_data=False, poll_seconds=POLL_SECONDS))
+    built = create_runtime(Settings(database_url=store_url, demo_data=False, poll_seconds=POLL_SECONDS, **UNLIMITED))
     yield built
     built.close()
 
@@ -121,12 +125,13 @@ def app(runtime):
 
     server = create_server(runtime=runtime)
     server.config.update(TESTING=True)
+    server.test_client_class = ViewerClient  # test_client() reads as a viewer (tests/auth.py)
     return server
 
 
 @pytest.fixture
 def client(app):
-    """A test client of ``app``."""
+    """A test client of ``app``, carrying a viewer's read+export token."""
     return app.test_client()
 
 

@@ -64,12 +64,15 @@ def test_the_server_serves_the_api_without_dash(client, runtime):
 def test_requests_are_answered_while_redis_is_down(store_url):
     from helios_dash import create_server
 
+    from tests.auth import ViewerClient
+
     settings = Settings(database_url=store_url, redis_url=closed_port_url(), demo_data=False)
     server = create_server(settings)
     try:
         from helios_dash.demo import seed_demo
 
         seed_demo(server.extensions["helios.runtime"].store, validations=500)  # announcing it fails quietly
+        server.test_client_class = ViewerClient
         client = server.test_client()
         for _ in range(2):  # the second one goes past the cache's open breaker
             answer = client.post("/api/v1/export/leaderboard", json={"format": "json"})

@@ -47,6 +47,8 @@ def guard():
         set_current_principal(anonymous())
         return failure("UNAUTHENTICATED", str(refusal), status=401, headers={"WWW-Authenticate": "Bearer"})
     set_current_principal(principal)
+    if request.url_rule is None:
+        return None  # no such route: Flask answers 404 or 405, which tells nothing and serves nothing
     rule = rule_of_request()
     if rule is None:
         log.error("No access rule for %s %s (endpoint %s): refused", request.method, request.path,
@@ -88,8 +90,6 @@ def sent_token() -> tuple[str, str] | None:
 
 def rule_of_request() -> Rule | None:
     """The rule of the matched endpoint; for Dash callbacks, of the callback the body names."""
-    if request.url_rule is None:
-        return route_rule("api_fallback.unknown_endpoint") if request.path.startswith("/api") else None
     endpoint = request.url_rule.endpoint
     if endpoint != CALLBACK_ENDPOINT:
         return route_rule(endpoint)
