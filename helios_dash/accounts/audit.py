@@ -89,6 +89,8 @@ def entry_hash(prev_hash: str, entry: dict) -> str:
 
 def _canonical(value):
     """One spelling per value whichever database read it back (timestamps as UTC ISO, ids as int)."""
+    if value is None or type(value) in (str, int):  # most fields: skip the checks (verify hashes millions)
+        return value
     if isinstance(value, datetime):
         aware = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
         return aware.isoformat(timespec="microseconds")
