@@ -41,7 +41,7 @@ class AlgorithmProfile:
 
 
 def profile_algorithm(algorithm_id: str, filters: Filters, principal: Principal = NOBODY) -> AlgorithmProfile | None:
-    """The page of ``algorithm_id`` for the view's period, as ``principal`` may see it; None if there is no such algorithm."""
+    """The page of ``algorithm_id`` for the view's period as ``principal`` may see it; None if no such algorithm."""
     about = find_algorithm(algorithm_id, principal)
     if about is None:
         return None
