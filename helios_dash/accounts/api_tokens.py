@@ -15,17 +15,19 @@ import sqlalchemy as sa
 
 from ..domain.principal import SCOPES, Principal
 from ..errors import BadRequest, Forbidden, NotFound
-from ..schema import api_tokens
+from ..schema import api_tokens, users
 from ..store import Store
 from . import audit
 from .tokens import KIND_PREFIX, kind_of, looks_valid, new_token, token_hash
-from .users import User, get_user
+from .users import User
 
 MAX_NAME = 100
 MAX_EXPIRES_DAYS = 3650
 # last_used_at is bookkeeping, not an audit trail: writing it on every request would put a
 # records transaction (and on PostgreSQL an advisory lock) in front of every API call.
 LAST_USED_GRANULARITY = timedelta(minutes=1)
+OWNER_COLUMNS = tuple(users.c[name].label(f"owner_{name}")
+                      for name in ("email", "name", "role", "active", "created_at", "last_login"))
 
 
 @dataclass(frozen=True)
@@ -115,18 +117,15 @@ def authenticate_token(store: Store, raw: str, kind: str) -> tuple[User, Token] 
     if kind not in KIND_PREFIX or not looks_valid(raw) or kind_of(raw) != kind:
         return None  # a typo or a guess costs no database lookup
     presented = token_hash(raw)
-    found = store.rows(sa.select(api_tokens).where(api_tokens.c.token_hash == presented))
+    # One round trip for the token and its owner: this runs for every API request that sends a token.
+    found = store.rows(sa.select(api_tokens, *OWNER_COLUMNS)
+                       .join(users, users.c.id == api_tokens.c.user_id)
+                       .where(api_tokens.c.token_hash == presented))
     if not found or not hmac.compare_digest(found[0]["token_hash"], presented):
         return None
-    row, token = found[0], _token(found[0])
-    now = _now()
-    if row["kind"] != kind or token.status(now) != "active":
-        return None
-    try:
-        user = get_user(store, token.user_id)
-    except NotFound:
-        return None
-    if not user.active:
+    row, now = found[0], _now()
+    token, user = _token(row), _owner(row)
+    if row["kind"] != kind or token.status(now) != "active" or not user.active:
         return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_GRANULARITY:
         token = _mark_used(store, token, now)
@@ -205,6 +204,12 @@ def _token(row) -> Token:
                  prefix=row["prefix"], scopes=tuple(row["scopes"].split()), created_at=_utc(row["created_at"]),
                  expires_at=_utc(row["expires_at"]), last_used_at=_utc(row["last_used_at"]),
                  revoked_at=_utc(row["revoked_at"]))
+
+
+def _owner(row) -> User:
+    return User(id=int(row["user_id"]), email=row["owner_email"], name=row["owner_name"], role=row["owner_role"],
+                active=bool(row["owner_active"]), created_at=_utc(row["owner_created_at"]),
+                last_login=_utc(row["owner_last_login"]))
 
 
 def _utc(value):
