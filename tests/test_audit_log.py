@@ -269,8 +269,10 @@ def test_audit_list_shows_the_newest_entries(store, store_url):
 def test_scrub_removes_secret_keys_at_any_depth():
     changes = {"email": "a@b.org", "password": "hunter2hunter2", "new_token": "hel_abc",
                "nested": {"client_secret": "s3", "kept": 1}, "items": [{"api_key": "k", "name": "n"}],
-               "password_hash": "$argon2id$..."}
-    assert audit.scrub(changes) == {"email": "a@b.org", "nested": {"kept": 1}, "items": [{"name": "n"}]}
+               "password_hash": "$argon2id$...", "tokens": ["hlp_1", "hlp_2"],
+               "rehashed": True, "token_id": 5, "password_changed": False, "hash": None}
+    assert audit.scrub(changes) == {"email": "a@b.org", "nested": {"kept": 1}, "items": [{"name": "n"}],
+                                    "rehashed": True, "token_id": 5, "password_changed": False, "hash": None}
 
 
 def test_secrets_never_reach_the_stored_changes(store):

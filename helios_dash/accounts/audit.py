@@ -68,8 +68,13 @@ def record(conn, by: Principal, action: str, resource_type: str, resource_id, ch
 
 
 def scrub(changes: dict) -> dict:
-    """``changes`` without any key that names a secret, at any depth (inside lists too)."""
-    return {key: _scrub_value(value) for key, value in changes.items() if not SECRET_KEY.search(str(key))}
+    """``changes`` without any text or structure under a key that names a secret, at any depth.
+
+    Flags, numbers and nulls stay whatever their key (``rehashed: true``, ``token_id: 5``): no
+    secret fits in one, and dropping them would hide what happened.
+    """
+    return {key: _scrub_value(value) for key, value in changes.items()
+            if value is None or isinstance(value, (bool, int, float)) or not SECRET_KEY.search(str(key))}
 
 
 def _scrub_value(value):
