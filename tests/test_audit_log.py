@@ -362,3 +362,36 @@ def test_record_export_writes_one_chained_export_entry(store):
     assert json.loads(row["changes"]) == {"format": "xlsx", "filters": {"domain": ["quantum"]},
                                           "sections": ["leaderboard"]}
     assert audit.verify_chain(store).checked == 2
+
+
+# -- the query string (pure) -----------------------------------------------------------------------
+def test_dates_include_the_whole_end_day_and_times_are_exact():
+    from helios_dash.accounts.audit_query import AuditQuery
+
+    days = AuditQuery.from_query({"start": "2026-03-01", "end": "2026-03-01"})
+    assert (days.since, days.until) == (datetime(2026, 3, 1, tzinfo=timezone.utc),
+                                        datetime(2026, 3, 2, tzinfo=timezone.utc))
+    # 10:00 at +05:30 is 04:30 UTC; an unencoded "+" arrives as a space and means the same.
+    for typed in ("2026-03-01T10:00:00+05:30", "2026-03-01T10:00:00 05:30"):
+        times = AuditQuery.from_query({"start": typed, "end": "2026-03-01T04:30:00Z"})
+        assert times.since == datetime(2026, 3, 1, 4, 30, tzinfo=timezone.utc)
+        assert times.until == datetime(2026, 3, 1, 4, 30, 0, 1, tzinfo=timezone.utc)
+    assert AuditQuery.from_query({"start": "2026-03-01 10:00"}).since == datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
+
+
+def test_paging_and_links_leave_defaults_out():
+    from helios_dash.accounts.audit_query import AuditQuery
+
+    query = AuditQuery.from_query({"action": " auth.* ", "page": "3", "per_page": "20"})
+    assert (query.action, query.offset, query.pages(41), query.pages(0)) == ("auth.*", 40, 3, 1)
+    assert query.to_query(page=1) == {"action": "auth.*", "per_page": "20"}
+    assert AuditQuery.from_query({}).to_query() == {}
+
+
+def test_every_bad_field_is_named_at_once():
+    from helios_dash.accounts.audit_query import AuditQuery
+    from helios_dash.errors import BadRequest
+
+    with pytest.raises(BadRequest) as raised:
+        AuditQuery.from_query({"start": "soon", "page": "0", "per_page": "1e3", "resource_type": "x" * 201})
+    assert [d["field"] for d in raised.value.details] == ["resource_type", "start", "page", "per_page"]

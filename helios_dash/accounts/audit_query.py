@@ -6,6 +6,7 @@ included, or ISO times; UTC unless an offset is given), ``page`` and ``per_page`
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Mapping
@@ -16,6 +17,7 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 MAX_TEXT = 200  # longer than any actor, e-mail, action or resource type
+UNENCODED_PLUS = re.compile(r"(:\d\d(?:\.\d+)?) (\d\d:?\d\d)$")  # a time, a space, an offset
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,8 @@ class AuditQuery:
 def _instant_or_day(text: str) -> date | datetime:
     if len(text) == 10:
         return date.fromisoformat(text)
-    return datetime.fromisoformat(text)
+    # An offset's "+" typed into a URL unencoded arrives as a space: 10:00:00 05:30 meant +05:30.
+    return datetime.fromisoformat(UNENCODED_PLUS.sub(r"\1+\2", text))
 
 
 def _as_instant(value: date | datetime) -> datetime:
