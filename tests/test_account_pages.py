@@ -198,3 +198,20 @@ def test_non_admins_get_403_on_admin_pages_and_change_nothing(app, store, people
     assert post(client, f"/admin/users/{people['viewer'].id}/role", {"role": "admin"}).status_code == 403
     assert post(client, "/admin/users", {"email": "x@example.org", "role": "admin"}).status_code == 403
     assert find_user(store, "viewer@test.helios").role == "viewer" and find_user(store, "x@example.org") is None
+
+
+def test_a_token_made_on_the_account_page_opens_the_api_until_revoked(app, store, people):
+    client = signed_in(app, "viewer@test.helios")
+    created = post(client, "/account/tokens", {"name": "reports", "scopes": ["read", "export"], "expires_days": "7"})
+    raw = TOKEN.search(created.get_data(as_text=True)).group(1)
+    api = browser(app)
+
+    def export(headers):
+        return api.post("/api/v1/export/leaderboard", json={"format": "json"}, headers=headers)
+    bearer = {"Authorization": f"Bearer {raw}"}
+    assert export(bearer).status_code == 200
+    assert export({"X-API-Key": raw}).status_code == 401  # a personal token is not a service key
+    token_id = list_tokens(store, people["viewer"].id)[0].id
+    assert post(client, f"/account/tokens/{token_id}/revoke").status_code == 303
+    refused = export(bearer)
+    assert refused.status_code == 401 and refused.get_json()["error"]["code"] == "UNAUTHENTICATED"
