@@ -1,4 +1,4 @@
-"""/account and /admin/users through the guard, as a browser uses them (form posts, cookie session), on both databases."""
+"""/account and /admin/users through the guard, as a browser uses them (form posts, cookie session)."""
 from __future__ import annotations
 
 import re

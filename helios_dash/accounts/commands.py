@@ -43,8 +43,8 @@ def _operator():
     return command_line(getpass.getuser())
 
 
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value else "-"
+def _when(value, empty: str = "-") -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else empty
 
 
 def _require_user(store, email: str):
@@ -159,7 +159,7 @@ def create_token_command(email: str, name: str, scopes: tuple[str, ...], expires
         raw, token = create_token(store, _operator(), user, name, scopes or ("read",), expires_days,
                                   kind="service" if service else "personal")
     click.echo(f"Created {token.kind} token {token.id} '{token.name}' for {user.email} "
-               f"(scopes {' '.join(token.scopes)}, expires {_when(token.expires_at) if token.expires_at else 'never'}).")
+               f"(scopes {' '.join(token.scopes)}, expires {_when(token.expires_at, 'never')}).")
     click.echo("Copy it now; it is not shown again:")
     click.echo(raw)
 
