@@ -8,7 +8,11 @@ from .live import current_data_version
 
 
 def per_data_version(function):
-    """Cache ``function(*args)`` (hashable, repr-stable args) until the data version changes."""
+    """Cache ``function(*args)`` (hashable, repr-stable args) until the data version changes.
+
+    Never pass a Principal: cache the whole value and redact after the cache (services.redaction),
+    so one entry serves every role and no role's view reaches another.
+    """
     def run(_version, *args, **kwargs):
         return function(*args, **kwargs)
 
