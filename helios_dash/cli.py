@@ -1,10 +1,14 @@
-"""The ``helios-dash`` command line: serve, simulate, init-db, seed-demo, import, export."""
+"""The ``helios-dash`` command line: serve, simulate, init-db, seed-demo, import, export, users, tokens, audit."""
 from __future__ import annotations
 
 import functools
+import getpass
 
 import click
 
+from .accounts.audit_commands import audit
+from .accounts.commands import tokens, users
+from .domain.principal import command_line
 from .errors import HeliosError
 from .reports.vocabulary import COMMAND_LINE_KINDS, EXPORT_FORMATS, EXPORT_KINDS
 from .settings import Settings
@@ -80,6 +84,7 @@ def export(kind, fmt, include, domain, types, start, end, tz, sort_by, sort_orde
     from pathlib import Path
 
     from . import create_server
+    from .accounts.audit import record_export
     from .reports.config import parse_export_config
     from .reports.render import export_view
     from .runtime import RUNTIME_KEY
@@ -94,9 +99,12 @@ def export(kind, fmt, include, domain, types, start, end, tz, sort_by, sort_orde
     try:
         with server.app_context():  # inside it, so that filters are checked against this store's catalog
             request = parse_export_config(config, chosen.sections)
-            exported = export_view(request, chosen.title, settings.public_url)
+            operator = command_line(getpass.getuser())  # the operator has the store's file: nothing to redact
+            exported = export_view(request, chosen.title, settings.public_url, operator)
             target = Path(output or exported.filename)
             _write_atomically(target, exported.content)
+            record_export(server.extensions[RUNTIME_KEY].store, operator, kind, fmt, request.filters.to_query(),
+                          sections=list(request.include))
     finally:
         server.extensions[RUNTIME_KEY].close()
     click.echo(f"Wrote {target} ({target.stat().st_size:,} bytes)")
@@ -227,8 +235,15 @@ def import_command(file: str, mappings: tuple[str, ...], epoch: str | None):
 
     column_map = parse_column_map(list(mappings))
     store = open_store(Settings.from_env().database_url)
+    operator = command_line(getpass.getuser())
     try:
-        result = import_file(store, file, column_map, progress=True, epoch=epoch)
+        try:
+            result = import_file(store, file, column_map, progress=True, epoch=epoch)
+        except HeliosError as error:  # nothing was written, but the attempt is on record
+            _audit_import(store, operator, file, {"outcome": "refused", "error": error.message})
+            raise
+        _audit_import(store, operator, file, {"outcome": "imported", "inserted": result.inserted,
+                                              "rows_read": result.rows_read, "duplicates": result.duplicates})
     finally:
         store.close()
     click.echo(f"Imported {result.inserted:,} of {result.rows_read:,} rows "
@@ -236,3 +251,18 @@ def import_command(file: str, mappings: tuple[str, ...], epoch: str | None):
                f"domains and {result.algorithms_created} algorithms.")
     for note in result.notes:
         click.echo(f"Note: {note}.")
+
+
+def _audit_import(store, operator, file: str, changes: dict) -> None:
+    """The audit entry of a command-line import (after its own transaction, which holds the write lock)."""
+    from pathlib import Path
+
+    from .accounts.audit import record
+
+    with store.records() as conn:
+        record(conn, operator, "import.create", "validations", Path(file).name, changes)
+
+
+main.add_command(users)
+main.add_command(tokens)
+main.add_command(audit)

@@ -45,16 +45,20 @@ class SecurityHeaders:
     def __init__(self, dash_app: dash.Dash):
         self._dash_app = dash_app
         self._policy: str | None = None
+        self._hashes: list[str] = []
         dash_app.server.after_request(self.after_request)
 
     def policy(self) -> str:
-        """The Content-Security-Policy, computed at the first request.
+        """The Content-Security-Policy for the inline scripts Dash knows now.
 
-        Dash takes in callbacks (and their inline scripts) at its first request too,
-        so by then every clientside callback is known.
+        Dash takes in most inline scripts at its first request, but Dash Pages adds its title
+        callback only when it first renders the index page, which may be a later request
+        (the first may be a redirect to /login): so the policy is rebuilt when the set grows.
+        Hashing a dozen short scripts costs microseconds.
         """
-        if self._policy is None:
-            self._policy = content_security_policy(self._dash_app.csp_hashes())
+        hashes = self._dash_app.csp_hashes()
+        if self._policy is None or hashes != self._hashes:
+            self._hashes, self._policy = hashes, content_security_policy(hashes)
         return self._policy
 
     def after_request(self, response: Response) -> Response:

@@ -24,6 +24,9 @@ from helios_dash.errors import BadRequest, Conflict, StoreError
 from helios_dash.filters import Filters
 from helios_dash.queries.leaderboard import select_leaderboard
 from helios_dash.store import open_store
+from helios_dash.accounts.audit import verify_chain
+from helios_dash.accounts.sessions import start_session
+from tests.auth import ensure_user, token_for
 from tests.databases import database_url, postgres_database
 
 # Values a CSV round trip could spoil: quotes, separators, newlines, tabs, empty text
@@ -47,6 +50,11 @@ def _seed_source(path: Path) -> str:
                      tests=i, validator=None if i % 3 else text, created_at=moment + timedelta(microseconds=i),
                      record_key=f"key-{i}")
                 for i, text in enumerate(AWKWARD_TEXT)])
+        # Accounts move with the data: a user, a token, a session and their audit entries.
+        user = ensure_user(store, "admin", email="zoë@example.org")
+        token_for(store, "admin", scopes=("read", "admin"))
+        with store.records() as conn:
+            start_session(conn, user.id, "127.0.0.1", 'agent "quoted"')
     finally:
         store.close()
     return url
@@ -119,7 +127,7 @@ def test_copy_reproduces_every_row_and_leaves_the_source_untouched(source_url, t
         result = copy_store(source_url, target_url, progress=False)
         assert not result.already_copied
         names = [t.name for t in tables_to_copy()]
-        assert {"domains", "algorithms", "validations"} <= set(names)
+        assert {"domains", "algorithms", "validations", "users", "api_tokens", "sessions", "audit_log"} <= set(names)
         assert "store_state" not in names and not any(name.startswith("rollup") for name in names)
         assert [t.name for t in result.tables] == names
         for table in tables_to_copy():
@@ -128,6 +136,13 @@ def test_copy_reproduces_every_row_and_leaves_the_source_untouched(source_url, t
             pd.testing.assert_frame_equal(copied, expected, check_dtype=False, check_exact=True)
         assert {t.name: t.rows for t in result.tables} == _counts(source_url)
         assert _data_version(target_url) == 1  # a fresh store starts at 0; the copy bumps it once
+        copied_store = open_store(target_url)
+        try:  # the audit log's hash chain holds on the target, and its sequence continues past the copy
+            assert verify_chain(copied_store).ok
+            ensure_user(copied_store, "viewer")
+            assert verify_chain(copied_store).ok
+        finally:
+            copied_store.close()
     assert _file_digest(source_url) == before
 
 

@@ -33,3 +33,12 @@ def audit_context():
     if not has_request_context():
         return Context()
     return Context(ip=request.remote_addr, request_id=request_id())
+
+
+def audit_export(kind: str, export_request) -> None:
+    """Audit an export made in this request: who, which kind, format, filters and sections."""
+    from ..accounts.audit import record_export
+    from ..runtime import get_store
+
+    record_export(get_store(), current_principal(), kind, export_request.format, export_request.filters.to_query(),
+                  audit_context(), sections=list(export_request.include))

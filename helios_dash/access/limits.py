@@ -13,7 +13,7 @@ import math
 import time
 
 from flask import Flask, make_response, request
-from flask_limiter import Limiter, RequestLimit
+from flask_limiter import HeaderNames, Limiter, RequestLimit
 from limits import parse
 
 from ..api.envelope import failure
@@ -53,6 +53,9 @@ def init_limits(server: Flask, settings: Settings) -> Limiter:
         storage_uri=settings.redis_url or "memory://",
         strategy="moving-window",
         headers_enabled=True,
+        # Flask-Limiter would put Retry-After on every limited answer, 200s included, and raise a
+        # 503's own (busy exports) to its window's reset; only 429s and 503s say when to retry here.
+        header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"},
         key_prefix="helios",
         on_breach=rate_limited,
         # A Redis outage must not take the API down with it: count in memory meanwhile.

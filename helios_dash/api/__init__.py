@@ -1,4 +1,5 @@
 """The REST API (``/api/v1``): a Flask blueprint that never imports Dash."""
 from .blueprint import api, init_api
+from . import audit as _audit  # noqa: F401,E402 - registers GET /api/v1/audit on the api blueprint
 
 __all__ = ["api", "init_api"]

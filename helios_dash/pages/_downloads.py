@@ -8,7 +8,7 @@ import dash
 from dash import ALL, Input, Output, State, ctx, dcc
 from flask import request
 
-from ..access.current import current_principal
+from ..access.current import audit_export, current_principal
 from ..errors import Busy, HeliosError
 from ..filters import Filters
 from ..jobs import heavy_gate
@@ -35,6 +35,7 @@ def export_page(page: str, fmt: str, view: dict | None) -> tuple[dict, str]:
         return dash.no_update, error.message
     except HeliosError as error:
         return dash.no_update, f"Export failed: {error.message}"
+    audit_export(page, request)
     return dcc.send_bytes(exported.content, exported.filename, type=exported.media_type), ""
 
 
