@@ -37,3 +37,19 @@ document.addEventListener("click", function (event) {
     event.stopPropagation();
     window.dash_clientside.set_props(picker.id.slice(0, -"-wrapper".length), {start_date: null, end_date: null});
 }, true);
+
+// A session that ended while the page was open (idle timeout, sign-out elsewhere, an admin
+// disabling the account): the server answers callbacks with 401. Instead of charts that
+// silently stop updating, go to the sign-in page, which brings the reader back here after.
+(function () {
+    const originalFetch = window.fetch;
+    window.fetch = function () {
+        return originalFetch.apply(this, arguments).then(function (response) {
+            if (response.status === 401 && response.url.indexOf("/_dash-") !== -1) {
+                const here = window.location.pathname + window.location.search;
+                window.location.assign("/login?next=" + encodeURIComponent(here));
+            }
+            return response;
+        });
+    };
+})();

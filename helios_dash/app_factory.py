@@ -1,6 +1,8 @@
 """Wiring of one HELIOS process: the runtime, the Flask server with its API, then the Dash pages on it."""
 from __future__ import annotations
 
+import functools
+
 import dash
 from flask import Flask
 
@@ -73,5 +75,5 @@ def build_dash(server: Flask) -> dash.Dash:
     from .pages import _downloads  # noqa: F401 - registers the download callback
     from .pages._shell import shell  # imported here: its callbacks need the pages registered
 
-    app.layout = shell(settings.poll_seconds)
+    app.layout = functools.partial(shell, settings.poll_seconds)  # per request: the navbar names the user
     return app

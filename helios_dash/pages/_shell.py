@@ -12,6 +12,8 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, ClientsideFunction, Input, Output, State, dcc, html
 
+from ..access.current import current_principal
+from ..domain.principal import Principal
 from ..services.live import current_data_version
 from ..ui import ids
 from ..ui.url import SHARED_KEYS
@@ -22,8 +24,26 @@ NAV_ORDER = ["/", "/domains", "/trends", "/compare", "/leaderboard"]
 THEME_TOGGLE = "theme-toggle"  # assets/theme.js names it too
 
 
+def user_menu(principal: Principal) -> html.Div:
+    """Who is signed in (a link to their account), admin links, and a sign-out form; or a sign-in link."""
+    if not principal.signed_in:
+        return html.Div(html.A("Sign in", href="/login", className="link-light small"), className="ms-3")
+    admin = [html.A("Users", href="/admin/users", className="link-light small me-3"),
+             html.A("Audit log", href="/admin/audit", className="link-light small me-3")] \
+        if principal.has_role("admin") else []
+    return html.Div([
+        html.A(f"{principal.name or principal.email} ({principal.role})", href="/account", id=ids.USER_MENU,
+               className="link-light small me-3 text-nowrap"),
+        *admin,
+        # A plain form: signing out works without the renderer, and the guard checks its Origin.
+        html.Form(dbc.Button("Sign out", type="submit", color="outline-light", size="sm", id=ids.SIGN_OUT),
+                  method="POST", action="/logout", className="m-0"),
+    ], className="d-flex align-items-center ms-3")
+
+
 def shell(poll_seconds: float) -> html.Div:
-    """The app layout: navbar with live controls, then the current page."""
+    """The app layout for the principal of this request: navbar with live controls and the
+    user's menu, then the current page. A function, so each visitor's navbar is their own."""
     # Pages reached through links only (an algorithm's page, /algorithms/<id>) stay out of the navbar.
     listed = [p for p in dash.page_registry.values() if p["path"] in NAV_ORDER]
     pages = sorted(listed, key=lambda p: NAV_ORDER.index(p["path"]))
@@ -41,6 +61,7 @@ def shell(poll_seconds: float) -> html.Div:
         dbc.NavbarToggler(id="navbar-toggler"),
         dbc.Collapse(dbc.Nav(links, navbar=True), id="navbar-collapse", navbar=True, is_open=False),
         live,
+        user_menu(current_principal()),
     ], fluid=True), color="dark", dark=True, expand="lg", className="mb-3")
     return html.Div([
         navbar,
