@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from ..errors import ConfigurationError
+from ..log_redaction import install_secret_filter
 from ..settings import DEV_SECRET_KEY, Settings
 
 
@@ -17,6 +18,7 @@ def init_access(server: Flask, settings: Settings) -> None:
     from .login import init_login
     from .views import auth
 
+    install_secret_filter()  # ?api_key= and tokens never reach a log line
     init_login(server)
     init_guard(server)
     init_limits(server, settings)
