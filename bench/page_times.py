@@ -2,8 +2,9 @@
 
     .venv/bin/python bench/page_times.py [--runs 5] [--validations 200000]
 
-Serves the dashboard (threaded werkzeug, one process) over a temporary demo store, then for
-each page loads it ``--runs`` times in a fresh tab state and waits until every plotly graph
+Serves the dashboard (threaded werkzeug, one process) over a temporary demo store, signs the
+browser in as the demo viewer through the /login form (not timed), then for each page loads
+it ``--runs`` times in a fresh tab state and waits until every plotly graph
 on it has drawn its SVG and no Dash component is loading. The first load of a page (cold
 caches) is reported apart from the median of the warm ones.
 """
@@ -24,10 +25,11 @@ from werkzeug.serving import make_server
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.signin import sign_in_browser  # noqa: E402
 from helios_dash import create_app  # noqa: E402
 from helios_dash.settings import Settings  # noqa: E402
 
-PORT = 8063
+PORT = 8191
 DRAWN = """
 const pending = document.querySelector("[data-dash-is-loading='true']");
 const drawn = Array.from(document.querySelectorAll('.dash-graph')).every(g => g.querySelector('.main-svg'));
@@ -77,6 +79,7 @@ def main() -> None:
         threading.Thread(target=server.serve_forever, daemon=True).start()
         driver = browser()
         try:
+            sign_in_browser(driver, f"http://127.0.0.1:{PORT}")
             print(f"{args.validations:,} validations; {args.runs} loads per page after the first")
             print("| page | first load s | median s | max s |")
             print("|---|---:|---:|---:|")

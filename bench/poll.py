@@ -7,6 +7,10 @@ store, then has ``--clients`` threads in this process post the poll callback as 
 can. It runs twice: with the per-tick token cache (the product), and with the cache's tick
 shortened to 1 microsecond, so that every poll reads the store (the baseline). 1,000 open tabs
 polling every 5 s make 200 requests a second.
+
+The server runs in demo mode (the default); the clients share one session of the demo viewer,
+signed in through POST /login, as the tabs of one browser do, and send its Origin. Dash
+callbacks are not rate-limited, so sharing a session changes no limit.
 """
 from __future__ import annotations
 
@@ -21,7 +25,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.signin import sign_in  # noqa: E402
 from tests.servers import Server, start_serving  # noqa: E402
+
+PORT = 8195
 
 BODY = json.dumps({
     "output": "..live-data-version.data...live-updated.children..",
@@ -33,7 +40,7 @@ BODY = json.dumps({
 
 
 def serve(store: Path, port: int, tick: str | None) -> Server:
-    env = {"HELIOS_DATABASE_URL": f"duckdb:///{store}", "HELIOS_DEMO_VALIDATIONS": "50000"}
+    env = {"HELIOS_DATABASE_URL": f"duckdb:///{store}", "HELIOS_DEMO_DATA": "1", "HELIOS_DEMO_VALIDATIONS": "50000"}
     if tick:
         env["HELIOS_BENCH_TICK_SECONDS"] = tick
     return start_serving(env, port, timeout=60, path="/", workers=1, threads=8, app="bench.poll_app:server",
@@ -42,13 +49,15 @@ def serve(store: Path, port: int, tick: str | None) -> Server:
 
 def hammer(port: int, seconds: float, clients: int) -> tuple[int, list[float]]:
     url = f"http://127.0.0.1:{port}/_dash-update-component"
+    session = sign_in(f"http://127.0.0.1:{port}")
     stop = time.time() + seconds
     latencies: list[float] = []
     lock = threading.Lock()
 
     def client():
         while time.time() < stop:
-            request = urllib.request.Request(url, data=BODY, headers={"Content-Type": "application/json"})
+            headers = {"Content-Type": "application/json", **session}
+            request = urllib.request.Request(url, data=BODY, headers=headers)
             start = time.perf_counter()
             urllib.request.urlopen(request, timeout=10).read()
             with lock:
@@ -69,9 +78,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for label, tick in (("per-tick token cache (5 s)", None), ("a store read per poll", "0.000001")):
-            server = serve(Path(tmp) / "poll.duckdb", 8063, tick)
+            server = serve(Path(tmp) / "poll.duckdb", PORT, tick)
             try:
-                count, latencies = hammer(8063, args.seconds, args.clients)
+                count, latencies = hammer(PORT, args.seconds, args.clients)
             finally:
                 server.stop()
             median, p95 = latencies[len(latencies) // 2], latencies[int(len(latencies) * 0.95)]
