@@ -15,6 +15,17 @@ poll the data version. Load generator and servers share this machine's cores.
 Prints Markdown tables: requests/s, p50/p95/p99 and failures per target (targets: p95 <= 800 ms,
 failures <= 1%), then p95 per request kind. ``--keep FOLDER`` keeps Locust's CSVs, the recorded
 page loads, the servers' logs and the DuckDB store.
+
+Accounts (issue 10): every request needs a signed-in user. The servers run outside demo mode
+with a secret key of their own and accounts made after seeding, before they start: one viewer
+per simulated user (``load-N@bench.helios``), each signing in through POST /login when it
+starts and keeping its own session, as many people would; one account for the recording
+browser and one per warm-up load. The rate limits stay the product's defaults
+(HELIOS_RATE_LIMIT_API, HELIOS_RATE_LIMIT_EXPORTS): with an account each, a user at the
+default think time stays well under them, so the figures include what the limiter and the
+session lookup cost. Raising the limits instead would let one account's load pass where a
+real deployment throttles it. With a think time near zero a user exceeds the export limit
+(20 a minute), as a person would: those 429s count as failures.
 """
 from __future__ import annotations
 
@@ -29,7 +40,7 @@ import tempfile
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -37,10 +48,25 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.page_requests import record  # noqa: E402
-from tests.deployment import embedded, embedded_env, run_cli, scale_out  # noqa: E402
+from bench.signin import BENCH_PASSWORD, account_env, add_accounts, open_unredirected, sign_in  # noqa: E402
+from tests.databases import postgres_database  # noqa: E402
+from tests.deployment import Deployment, embedded, embedded_env, redis_database, run_cli  # noqa: E402
+from tests.servers import serving  # noqa: E402
 
 LOCUST = Path(sys.executable).with_name("locust")
 P95_TARGET_MS, FAILURE_TARGET = 800, 1.0
+WARM_UP_LOADS = 4  # per host
+RECORDER = "record@bench.helios"  # the browser that records the page loads
+
+
+def load_accounts(users: int) -> list[str]:
+    """One viewer per simulated user."""
+    return [f"load-{n}@bench.helios" for n in range(users)]
+
+
+def warm_up_accounts(hosts: int) -> list[str]:
+    """One viewer per warm-up load: none of them spends a simulated user's export budget."""
+    return [f"warm-{n}@bench.helios" for n in range(WARM_UP_LOADS * hosts)]
 
 
 def top_algorithms(database_url: str, count: int = 3) -> str:
@@ -56,42 +82,65 @@ def top_algorithms(database_url: str, count: int = 3) -> str:
 
 
 @contextmanager
-def target(name: str, validations: int, port: int, folder: Path):
-    """(deployment, ids for the Compare page) of a seeded, serving target; torn down on exit."""
+def target(name: str, validations: int, port: int, folder: Path, accounts: list[str]):
+    """(deployment, ids for the Compare page) of a seeded, serving target with ``accounts``; torn down on exit."""
     if name == "scale-out":
-        with scale_out(validations, instances=2, workers=2, threads=4, poll_seconds=5,
-                       ports=[port, port + 1], folder=folder) as deployment:
+        with scale_out(validations, [port, port + 1], folder, accounts) as deployment:
             compare = top_algorithms(deployment.env["HELIOS_DATABASE_URL"])  # PostgreSQL: readable while served
             yield deployment, compare
     elif name == "embedded":
-        env = embedded_env(folder)
+        keyed = account_env()
+        env = {**embedded_env(folder), **keyed}
         run_cli(env, "seed-demo", "--validations", str(validations))
-        compare = top_algorithms(env["HELIOS_DATABASE_URL"])  # before serving: the server then holds the file
-        with embedded(folder, 0, port=port, threads=8) as deployment:
+        # Before serving: the server then holds the DuckDB file.
+        add_accounts(env["HELIOS_DATABASE_URL"], accounts)
+        compare = top_algorithms(env["HELIOS_DATABASE_URL"])
+        with embedded(folder, 0, port=port, threads=8, extra_env=keyed) as deployment:
             yield deployment, compare
     else:
         raise SystemExit(f"unknown target {name!r}: scale-out or embedded")
 
 
+@contextmanager
+def scale_out(validations: int, ports: list[int], folder: Path, accounts: list[str]):
+    """tests/deployment.py's scale_out (2 workers x 4 threads per instance, one PostgreSQL, one
+    Redis), with ``accounts`` made between seeding and serving: outside demo mode a server
+    refuses to start without an admin."""
+    with ExitStack() as stack:
+        env = {"HELIOS_DATABASE_URL": stack.enter_context(postgres_database()),
+               "HELIOS_REDIS_URL": stack.enter_context(redis_database()), "HELIOS_POLL_SECONDS": "5",
+               **account_env()}
+        run_cli(env, "seed-demo", "--validations", str(validations))
+        add_accounts(env["HELIOS_DATABASE_URL"], accounts)
+        deployment = Deployment(env)
+        for port in ports:
+            deployment.servers.append(stack.enter_context(serving(env, port, workers=2, threads=4, folder=folder)))
+        yield deployment
+
+
 def warm_up(hosts: list[str], pages: dict) -> None:
     """Each page and each export format a few times per host, two at once (so both workers see
-    them): caches filled, Chromium started for PDFs, before anything is measured."""
-    def load(host: str) -> None:
+    them): caches filled, Chromium started for PDFs, before anything is measured. Each load
+    signs in as a warm-up account of its own."""
+    def load(host_and_account: tuple[str, str]) -> None:
+        host, email = host_and_account
+        session = sign_in(host, email, BENCH_PASSWORD)
         for requests in pages.values():
             for request in requests:
                 body = request["body"].encode() if request["body"] else None
-                send(host + request["path"], body)
+                send(host + request["path"], body, session)
         for kind in ("csv", "xlsx", "json", "pdf"):
-            send(host + "/api/v1/export/leaderboard", json.dumps({"format": kind}).encode())
+            send(host + "/api/v1/export/leaderboard", json.dumps({"format": kind}).encode(), session)
 
+    loads = zip([host for host in hosts for _ in range(WARM_UP_LOADS)], warm_up_accounts(len(hosts)))
     with ThreadPoolExecutor(2) as pool:
-        list(pool.map(load, [host for host in hosts for _ in range(4)]))
+        list(pool.map(load, loads))
 
 
-def send(url: str, body: bytes | None) -> None:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+def send(url: str, body: bytes | None, session: dict[str, str]) -> None:
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **session})
     try:
-        with urllib.request.urlopen(request, timeout=300) as response:
+        with open_unredirected(request) as response:  # a 302 (to /login) is an HTTPError here
             response.read()
     except urllib.error.HTTPError as error:
         raise RuntimeError(f"warm-up: {url} answered {error.code}: {error.read()[:300]!r}\n"
@@ -101,7 +150,8 @@ def send(url: str, body: bytes | None) -> None:
 def run_locust(hosts: list[str], pages_file: Path, args, prefix: Path) -> list[dict]:
     """Run Locust headless against ``hosts``; the rows of its stats CSV."""
     env = {**os.environ, "HELIOS_LOAD_HOSTS": ",".join(hosts), "HELIOS_LOAD_PAGES": str(pages_file),
-           "HELIOS_LOAD_THINK": args.think}
+           "HELIOS_LOAD_THINK": args.think, "HELIOS_LOAD_ACCOUNTS": ",".join(load_accounts(args.users)),
+           "HELIOS_LOAD_PASSWORD": BENCH_PASSWORD}
     command = [str(LOCUST), "-f", str(ROOT / "bench" / "locustfile.py"), "--headless", "--only-summary",
                "--users", str(args.users), "--spawn-rate", str(args.spawn_rate), "--run-time", f"{args.duration}s",
                "--reset-stats", "--stop-timeout", "60", "--host", hosts[0], "--csv", str(prefix)]
@@ -170,11 +220,13 @@ def main() -> None:
             # Other work on this machine shows here (this script's own servers are not up yet).
             loads[name] = os.getloadavg()[0]
             print(f"{name}: load average {loads[name]:.1f}; seeding {args.validations:,} validations ...", flush=True)
-            with target(name, args.validations, args.port + 2 * index, store) as (deployment, compare):
+            accounts = [RECORDER, *load_accounts(args.users), *warm_up_accounts(2)]  # 2: the most hosts a target has
+            with target(name, args.validations, args.port + 2 * index, store, accounts) as (deployment, compare):
                 hosts = [server.url for server in deployment.servers]
                 try:
                     if not pages_file.exists():
-                        pages_file.write_text(json.dumps(record(hosts[0], compare), indent=1))
+                        recorded = record(hosts[0], compare, RECORDER, BENCH_PASSWORD)
+                        pages_file.write_text(json.dumps(recorded, indent=1))
                     warm_up(hosts, json.loads(pages_file.read_text()))
                     print(f"{name}: {args.users} users for {args.duration} s on {', '.join(hosts)}", flush=True)
                     results[name] = run_locust(hosts, pages_file, args, folder / name)

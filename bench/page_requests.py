@@ -1,6 +1,10 @@
 """Record the requests headless Chromium makes to load each page, for replay by bench/locustfile.py.
 
     .venv/bin/python bench/page_requests.py http://127.0.0.1:8050 out.json [--compare ID,ID,ID]
+                                            [--email viewer@demo.helios] [--password helios-demo]
+
+The browser first signs in through the /login form (default: the demo viewer, demo mode);
+the recorded requests then carry no credentials of their own: the replaying client signs in.
 
 A script added before any page script wraps ``fetch``, which Dash uses for ``/_dash-layout``,
 ``/_dash-dependencies`` and every ``/_dash-update-component``; so the bodies are exactly what
@@ -21,6 +25,7 @@ from selenium import webdriver
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.page_times import DRAWN, browser  # noqa: E402  the same Chromium and "charts drawn" test
+from bench.signin import DEMO_PASSWORD, DEMO_VIEWER, sign_in_browser  # noqa: E402
 
 RECORD_FETCH = """
 window.__heliosRequests = [];
@@ -66,10 +71,12 @@ def record_page(driver: webdriver.Chrome, base: str, path: str, quiet: float = 1
     return requests
 
 
-def record(base: str, compare: str | None) -> dict[str, list[dict]]:
-    """Page name -> the requests its load makes, recorded from ``base``."""
+def record(base: str, compare: str | None, email: str = DEMO_VIEWER,
+           password: str = DEMO_PASSWORD) -> dict[str, list[dict]]:
+    """Page name -> the requests its load makes, recorded from ``base`` signed in as ``email``."""
     driver = browser()
     try:
+        sign_in_browser(driver, base, email, password)
         driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORD_FETCH})
         return {name: record_page(driver, base, path) for name, path in page_paths(compare).items()}
     finally:
@@ -81,8 +88,10 @@ def main() -> None:
     parser.add_argument("base")
     parser.add_argument("output", type=Path)
     parser.add_argument("--compare", help="algorithm ids for the Compare page, comma-separated")
+    parser.add_argument("--email", default=DEMO_VIEWER, help="the account the browser signs in as")
+    parser.add_argument("--password", default=DEMO_PASSWORD)
     args = parser.parse_args()
-    recorded = record(args.base.rstrip("/"), args.compare)
+    recorded = record(args.base.rstrip("/"), args.compare, args.email, args.password)
     args.output.write_text(json.dumps(recorded, indent=1))
     for name, requests in recorded.items():
         print(f"{name}: {len(requests)} requests")

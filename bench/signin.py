@@ -8,6 +8,7 @@ from __future__ import annotations
 import http.client
 import secrets
 import time
+import urllib.request
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -35,6 +36,19 @@ def sign_in(base: str, email: str = DEMO_VIEWER, password: str = DEMO_PASSWORD) 
     if response.status != 303 or SESSION_COOKIE not in cookie:
         raise RuntimeError(f"sign-in as {email} at {base} answered {response.status}, no session cookie")
     return {"Cookie": f"{SESSION_COOKIE}={cookie[SESSION_COOKIE].value}", "Origin": origin(base)}
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 30x is the answer (an HTTPError): a lost session must not pass as /login's 200
+
+
+def open_unredirected(request: urllib.request.Request, timeout: float = 300):
+    """``urllib.request.urlopen`` that does not follow redirects: a 302 to /login raises HTTPError 302."""
+    return _OPENER.open(request, timeout=timeout)
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def origin(base: str) -> str:
