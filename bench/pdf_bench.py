@@ -43,6 +43,10 @@ def bench_report(rows: int = 50) -> Report:
     quality = np.sort(rng.uniform(40, 95, rows))[::-1]
     board = pd.DataFrame({
         "algorithm_id": [f"algo-{n}" for n in range(rows)], "rank": np.arange(1, rows + 1),
+        # The rank range its interval allows, and the tier of algorithms it cannot be told apart from.
+        "rank_best": np.maximum(np.arange(1, rows + 1) - rng.integers(0, 3, rows), 1),
+        "rank_worst": np.minimum(np.arange(1, rows + 1) + rng.integers(0, 3, rows), rows),
+        "tier": np.arange(rows) // 5 + 1,
         "rank_change": pd.array(rng.integers(-3, 4, rows), dtype="Int64"), "tied": rng.random(rows) < 0.3,
         "name": [f"Algorithm {n} (Schrödinger–QAOA variant)" for n in range(rows)],
         "domain": rng.choice(["Quantum", "Optimization", "Learning"], rows),
