@@ -4,6 +4,8 @@ import os
 from helios_dash import create_app
 from helios_dash.settings import Settings
 
+if "HELIOS_DATABASE_URL" not in os.environ:  # run by bench/poll.py on a temporary store, never on data/
+    raise SystemExit("bench/poll_app.py is bench/poll.py's gunicorn target: run bench/poll.py")
 settings = Settings.from_env()
 app = create_app(settings)
 tick = os.environ.get("HELIOS_BENCH_TICK_SECONDS")
