@@ -43,12 +43,12 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None  # the 30x is the answer (an HTTPError): a lost session must not pass as /login's 200
 
 
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def open_unredirected(request: urllib.request.Request, timeout: float = 300):
     """``urllib.request.urlopen`` that does not follow redirects: a 302 to /login raises HTTPError 302."""
     return _OPENER.open(request, timeout=timeout)
-
-
-_OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def origin(base: str) -> str:
