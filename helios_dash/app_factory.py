@@ -59,11 +59,12 @@ def build_dash(server: Flask) -> dash.Dash:
         routing_callback_inputs={"_route": dash.Input(ids.ROUTE_NONCE, "data")},
     )
     server.extensions[DASH_KEY] = app  # the guard reads callback rules through it
-    # Dash learns its callbacks and inline scripts at its first request. That hook must run before
-    # the guard, which may answer the first request itself (a redirect to /login) and then needs
-    # the callbacks, as the Content-Security-Policy needs the scripts' hashes.
+    # Dash learns its callbacks, inline scripts and Pages' router callback in first-request hooks.
+    # They must run before the guard, which may answer a request itself (a redirect to /login)
+    # and needs every callback registered to find its rule; they serve nothing themselves.
     hooks = server.before_request_funcs[None]
-    hooks.insert(0, hooks.pop(hooks.index(app._setup_server)))
+    dash_hooks = [hook for hook in hooks if getattr(hook, "__module__", "").split(".")[0] == "dash"]
+    server.before_request_funcs[None] = dash_hooks + [hook for hook in hooks if hook not in dash_hooks]
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)  # screen readers pick the voice
     server.config.update(COMPRESS_ALGORITHM=["gzip"], COMPRESS_LEVEL=6,
                          STATIC_COMPRESSION_MAX_BYTES=settings.static_cache_bytes)

@@ -26,10 +26,16 @@ HELIOS_CLI = [str(Path(sys.executable).with_name("helios-dash"))]  # the command
 
 @dataclass
 class Deployment:
-    """What a deployment's processes were given, and its servers."""
+    """What a deployment's processes were given, its servers, and a reader's token for requests."""
 
     env: dict[str, str]
     servers: list[Server] = field(default_factory=list)
+    token: str | None = None  # a viewer's read+export token: send as Authorization: Bearer
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """What a script sends to read pages, callbacks and exports."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
     def redis_keys(self, pattern: str = "*") -> list[bytes]:
         """The keys matching ``pattern`` in the deployment's Redis database."""
@@ -38,6 +44,19 @@ class Deployment:
             return list(client.scan_iter(match=pattern, count=1000))
         finally:
             client.close()
+
+
+def add_accounts(env: dict[str, str]) -> str:
+    """Outside demo mode a server needs an admin: add one, and a viewer; return the viewer's token.
+
+    At the command line, as an operator would (README, "Users and access")."""
+    listed = run_cli(env, "users", "list").stdout
+    for role in ("admin", "viewer"):
+        if f"{role}@deployment.test" not in listed:
+            run_cli(env, "users", "add", f"{role}@deployment.test", "--role", role)
+    created = run_cli(env, "tokens", "create", "viewer@deployment.test", "--name", "tests",
+                      "--scope", "read", "--scope", "export")
+    return created.stdout.strip().splitlines()[-1]  # the token is the last line, printed once
 
 
 def run_cli(env: dict[str, str], *arguments: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -88,9 +107,10 @@ def scale_out(validations: int, *, instances: int = 2, workers: int = 2, threads
     with ExitStack() as stack:
         database_url = stack.enter_context(postgres_database())
         env = {"HELIOS_DATABASE_URL": database_url, "HELIOS_REDIS_URL": stack.enter_context(redis_database()),
-               "HELIOS_DEMO_DATA": "0", "HELIOS_POLL_SECONDS": str(poll_seconds), **(extra_env or {})}
+               "HELIOS_DEMO_DATA": "0", "HELIOS_POLL_SECONDS": str(poll_seconds),
+               "HELIOS_SECRET_KEY": uuid.uuid4().hex, **(extra_env or {})}
         run_cli(env, "seed-demo", "--validations", str(validations))
-        deployment = Deployment(env)
+        deployment = Deployment(env, token=add_accounts(env))
         for index in range(instances):
             port = ports[index] if ports else None
             deployment.servers.append(stack.enter_context(
@@ -100,7 +120,8 @@ def scale_out(validations: int, *, instances: int = 2, workers: int = 2, threads
 
 def embedded_env(folder: Path) -> dict[str, str]:
     """The environment of an embedded deployment whose DuckDB file is in ``folder``."""
-    return {"HELIOS_DATABASE_URL": f"duckdb:///{folder / 'helios.duckdb'}", "HELIOS_DEMO_DATA": "0"}
+    return {"HELIOS_DATABASE_URL": f"duckdb:///{folder / 'helios.duckdb'}", "HELIOS_DEMO_DATA": "0",
+            "HELIOS_SECRET_KEY": "embedded-test-" + folder.name}
 
 
 @contextmanager
@@ -111,5 +132,6 @@ def embedded(folder: Path, validations: int, *, port: int | None = None, threads
     env = {**embedded_env(folder), **(extra_env or {})}
     if validations:
         run_cli(env, "seed-demo", "--validations", str(validations))
+    token = add_accounts(env)  # before serving: the server holds the DuckDB file
     with serving(env, port, workers=1, threads=threads, folder=folder) as server:
-        yield Deployment(env, [server])
+        yield Deployment(env, [server], token)

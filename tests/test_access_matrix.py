@@ -531,10 +531,8 @@ print(json.dumps({"status": answer.status_code}))
 """
 
 
-@pytest.mark.xfail(strict=True, reason="Dash Pages registers its router callback in a before_request hook that "
-                   "runs after the guard, so until some other request of the process gets through, the guard "
-                   "finds no callback for the router's output and refuses it (403): fix in app_factory.build_dash")
 def test_a_fresh_process_lets_a_viewer_change_page_first():
+    """Dash Pages registers its router callback in a first-request hook: it runs before the guard."""
     import subprocess
     import sys
     from pathlib import Path

@@ -45,8 +45,11 @@ POLL_BODY = json.dumps({
 }).encode()
 
 
+HEADERS: dict[str, str] = {}  # the deployment's token, set when it is up
+
+
 def post(url: str, body: bytes, timeout: float = 60) -> dict:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json", **HEADERS})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.load(response)
 
@@ -96,8 +99,11 @@ class RequestLoop(threading.Thread):
 
 @pytest.mark.slow
 def test_two_instances_import_live_and_survive_a_killed_worker(tmp_path):
+    # One token sends every request here, a hundred exports a minute: limits are tested elsewhere.
+    unlimited = {"HELIOS_RATE_LIMIT_API": "1000000 per minute", "HELIOS_RATE_LIMIT_EXPORTS": "1000000 per minute"}
     with scale_out(5000, instances=2, workers=2, threads=4, poll_seconds=POLL_SECONDS, folder=tmp_path,
-                   access_log=True) as deployment:
+                   access_log=True, extra_env=unlimited) as deployment:
+        HEADERS.update(deployment.headers)
         servers = deployment.servers
         versions = {server.port: data_version(server) for server in servers}
         assert all(NEW_ALGORITHM not in leaderboard(server) for server in servers)

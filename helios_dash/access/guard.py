@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 
 from ..api.envelope import failure
@@ -41,6 +41,10 @@ def guard():
     """Allow the request, or answer it with a redirect, 401 or 403."""
     if request.method == "OPTIONS":
         return None  # answers only which methods exist
+    # Nothing cached on ``g`` by an earlier request may stand for this one. Under a server each
+    # request has its own app context; a test that keeps one pushed shares ``g`` between requests.
+    for cached in ("_login_user", "request_id"):
+        g.pop(cached, None)
     try:
         principal = resolve_principal()
     except Refusal as refusal:
