@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import sqlalchemy as sa
@@ -443,3 +443,57 @@ def test_outside_demo_mode_the_demo_accounts_are_disabled(server, store):
         assert sign_in(anonymous_client(server), demo_email(role), DEMO_PASSWORD).status_code == 401
     assert not is_signed_in(demo_admin)  # a session opened while it was a demo is over too
     assert is_signed_in(signed_in_client(server, "admin@test.helios"))
+
+
+# -- the anonymous role on the dashboard's pages and callbacks -----------------------------------------
+# The guard reads the setting per request, so it is switched on the session's one dashboard (Dash
+# pages are global to the process: no second app). Access does not depend on the database.
+
+@pytest.fixture
+def public_dashboard(dashboard):
+    """The dashboard with HELIOS_ANONYMOUS_ROLE=viewer for one test."""
+    from dataclasses import replace
+
+    runtime = dashboard.server.extensions[RUNTIME_KEY]
+    before = runtime.settings
+    runtime.settings = replace(before, anonymous_role="viewer")
+    try:
+        yield dashboard
+    finally:
+        runtime.settings = before
+
+
+def poll_body() -> dict:
+    """The live-update tick, as the browser posts it."""
+    from helios_dash.ui import ids
+
+    return {
+        "output": f"..{ids.DATA_VERSION}.data...{ids.LIVE_UPDATED}.children..",
+        "outputs": [{"id": ids.DATA_VERSION, "property": "data"}, {"id": ids.LIVE_UPDATED, "property": "children"}],
+        "inputs": [{"id": ids.POLL, "property": "n_intervals", "value": 1}],
+        "state": [{"id": ids.DATA_VERSION, "property": "data", "value": None}],
+        "changedPropIds": [f"{ids.POLL}.n_intervals"],
+    }
+
+
+def test_pages_and_callbacks_need_sign_in_by_default(dashboard):
+    visitor = anonymous_client(dashboard.server)
+    page = visitor.get("/leaderboard?domain=quantum")
+    location = urlsplit(page.headers["Location"])
+    assert (page.status_code, location.path) == (302, "/login")
+    assert parse_qs(location.query) == {"next": ["/leaderboard?domain=quantum"]}
+    callback = visitor.post("/_dash-update-component", json=poll_body(), headers=ORIGIN)
+    assert callback.status_code == 401 and callback.get_json()["error"]["code"] == "UNAUTHENTICATED"
+
+
+def test_the_anonymous_role_opens_pages_and_callbacks_but_not_accounts(public_dashboard):
+    visitor = anonymous_client(public_dashboard.server)
+    for path in ("/", "/leaderboard", "/_dash-layout", "/_dash-dependencies"):
+        assert visitor.get(path).status_code == 200, path
+    assert visitor.post("/_dash-update-component", json=poll_body(), headers=ORIGIN).status_code == 200
+    assert visitor.post(EXPORT, json=JSON_EXPORT, headers=ORIGIN).status_code == 200
+    for path in ("/account", "/admin/users", "/admin/audit"):
+        answer = visitor.get(path)
+        assert (answer.status_code, answer.headers["Location"]) == (302, f"/login?next={path}"), path
+    assert visitor.get("/api/v1/audit").status_code == 401
+    assert visitor.post("/logout/everywhere", headers=ORIGIN).status_code == 302

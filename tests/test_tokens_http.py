@@ -11,7 +11,6 @@ from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 
 import pytest
-import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from helios_dash import create_server
@@ -210,3 +209,21 @@ def test_a_key_in_the_query_never_appears_in_a_log_line(served, store, caplog):
         assert secret not in caplog.text  # ...but no key, whole or in part
         assert not any(secret in line for line in lines)
     assert any("api_key=[redacted]" in line for line in request_lines)
+
+
+def test_gunicorns_access_log_never_shows_a_key(tmp_path):
+    """The deployment's own log: gunicorn printing every request line (its query string included).
+    One database is enough here: the log line does not depend on the store."""
+    from tests.servers import serving
+
+    env = {"HELIOS_DATABASE_URL": f"duckdb:///{tmp_path / 'helios.duckdb'}", "HELIOS_DEMO_VALIDATIONS": "500"}
+    key = "hlk_" + "Q" * 36  # token-shaped but unknown: refused, and still never logged
+    with serving(env, workers=1, threads=2, folder=tmp_path, access_log=True) as server:
+        assert fetch(f"{server.url}{EXPORT}?api_key={key}&format=json") == 401
+        assert fetch(f"{server.url}{EXPORT}?domain=x&api_key={key}") == 401
+        server.stop()  # flushes the log
+        logged = server.access_log.read_text(errors="replace") + server.log.read_text(errors="replace")
+    lines = [line for line in logged.splitlines() if EXPORT in line]
+    assert len(lines) == 2, logged[-2000:]
+    assert key not in logged and key[4:20] not in logged
+    assert all("api_key=[redacted]" in line for line in lines)
