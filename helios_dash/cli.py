@@ -1,7 +1,6 @@
 """The ``helios-dash`` command line: serve, simulate, init-db, seed-demo, import, export, users, tokens, audit."""
 from __future__ import annotations
 
-import functools
 import getpass
 
 import click
@@ -9,21 +8,11 @@ import click
 from .accounts.audit_commands import audit
 from .accounts.commands import tokens, users
 from .domain.principal import command_line
+from .cli_errors import friendly_errors
 from .errors import HeliosError
 from .reports.vocabulary import COMMAND_LINE_KINDS, EXPORT_FORMATS, EXPORT_KINDS
 from .settings import Settings
 from .store import open_store
-
-
-def _friendly_errors(command):
-    """Show HELIOS errors as one readable line and exit 1, never a traceback."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except HeliosError as exc:
-            raise click.ClickException(exc.message) from None
-    return wrapper
 
 
 @click.group()
@@ -34,7 +23,7 @@ def main():
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
-@_friendly_errors
+@friendly_errors
 def serve(host: str, port: int):
     """Run the dashboard (one process, threads) on the configured store."""
     from . import create_app
@@ -47,7 +36,7 @@ def serve(host: str, port: int):
               help="Validations per second, on average.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
-@_friendly_errors
+@friendly_errors
 def simulate(rate: float, host: str, port: int):
     """Serve the dashboard while streaming new validations into its store.
 
@@ -78,7 +67,7 @@ def simulate(rate: float, host: str, port: int):
 @click.option("--sort-order", type=click.Choice(["asc", "desc"]), default="desc", show_default=True)
 @click.option("--no-charts", is_flag=True, help="Leave charts out of a PDF.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write; a dated name by default.")
-@_friendly_errors
+@friendly_errors
 def export(kind, fmt, include, domain, types, start, end, tz, sort_by, sort_order, no_charts, output):
     """Export like POST /api/v1/export/KIND, into a file."""
     from pathlib import Path
@@ -123,7 +112,7 @@ def _write_atomically(target, content) -> None:
 
 
 @main.command()
-@_friendly_errors
+@friendly_errors
 def worker():
     """Run queued background jobs from Redis (scale-out) until stopped with SIGTERM or Ctrl-C."""
     import signal
@@ -151,7 +140,7 @@ def worker():
 
 
 @main.command("init-db")
-@_friendly_errors
+@friendly_errors
 def init_db():
     """Create (or migrate) the store's schema."""
     settings = Settings.from_env()
@@ -162,7 +151,7 @@ def init_db():
 
 @main.command("rebuild-rollups")
 @click.option("--check", "check_only", is_flag=True, help="Only say whether the rollups match the raw rows.")
-@_friendly_errors
+@friendly_errors
 def rebuild_rollups_command(check_only: bool):
     """Rebuild the rollups pages read from the raw validations, or check them (exit 1 if they drifted)."""
     from .data.rollups import check_rollups, rebuild_rollups
@@ -187,7 +176,7 @@ def rebuild_rollups_command(check_only: bool):
 @main.command("migrate-store")
 @click.option("--to", "target_url", required=True, metavar="URL",
               help="The empty store to copy into, e.g. postgresql+psycopg://user@host/helios.")
-@_friendly_errors
+@friendly_errors
 def migrate_store(target_url: str):
     """Copy the configured store (HELIOS_DATABASE_URL) into an empty one, checked row for row.
 
@@ -207,7 +196,7 @@ def migrate_store(target_url: str):
 @main.command("seed-demo")
 @click.option("--validations", default=200_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--seed", default=42, show_default=True, type=int)
-@_friendly_errors
+@friendly_errors
 def seed_demo_command(validations: int, seed: int):
     """Fill an empty store with deterministic demo data."""
     from .demo import seed_demo
@@ -228,7 +217,7 @@ def seed_demo_command(validations: int, seed: int):
 @click.option("--epoch", type=click.Choice(["s", "ms"]),
               help="created_at holds epoch seconds or milliseconds (UTC); "
                    "detected without this when all values have 10 or all 13 digits.")
-@_friendly_errors
+@friendly_errors
 def import_command(file: str, mappings: tuple[str, ...], epoch: str | None):
     """Import validation records from a CSV or Parquet FILE (all rows or none)."""
     from .importer import import_file, parse_column_map

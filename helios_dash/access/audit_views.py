@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import datetime, timezone
+from typing import Iterator
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -19,6 +19,7 @@ from ..schema import api_tokens, users
 from ..store import Store
 from . import audit
 from .tokens import KIND_PREFIX, kind_of, looks_valid, new_token, token_hash
+from . import clock
 from .users import User
 
 MAX_NAME = 100
@@ -49,7 +50,7 @@ class Token:
         """"active", "expired" or "revoked"."""
         if self.revoked_at is not None:
             return "revoked"
-        if self.expires_at is not None and self.expires_at <= (now or _now()):
+        if self.expires_at is not None and self.expires_at <= (now or clock.now()):
             return "expired"
         return "active"
 
@@ -62,7 +63,7 @@ def create_token(store: Store, by: Principal, user: User, name: str, scopes, exp
     name, scopes = check_name(name), check_scopes(scopes, user)
     expires_days, kind = check_expires_days(expires_days), check_kind(kind)
     raw, prefix, hashed = new_token(kind)
-    now = _now()
+    now = clock.now()
     expires_at = now + timedelta(days=expires_days) if expires_days is not None else None
     with store.records() as conn:
         token_id = conn.execute(api_tokens.insert().values(
@@ -104,7 +105,7 @@ def revoke_token(store: Store, by: Principal, token_id: int, owner_id: int | Non
     with store.records() as conn:
         revoked = conn.execute(api_tokens.update()
                                .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
-                               .values(revoked_at=_now()).returning(api_tokens.c.id)).first()
+                               .values(revoked_at=clock.now()).returning(api_tokens.c.id)).first()
         if revoked:  # None when another request revoked it since the read above
             audit.record(conn, by, "token.revoke", "token", token_id,
                          {"user_id": token.user_id, "name": token.name, "prefix": token.prefix}, context)
@@ -123,7 +124,7 @@ def authenticate_token(store: Store, raw: str, kind: str) -> tuple[User, Token] 
                        .where(api_tokens.c.token_hash == presented))
     if not found or not hmac.compare_digest(found[0]["token_hash"], presented):
         return None
-    row, now = found[0], _now()
+    row, now = found[0], clock.now()
     token, user = _token(row), _owner(row)
     if row["kind"] != kind or token.status(now) != "active" or not user.active:
         return None
@@ -201,23 +202,12 @@ def _select(store: Store, condition) -> list[Token]:
 
 def _token(row) -> Token:
     return Token(id=int(row["id"]), user_id=int(row["user_id"]), name=row["name"], kind=row["kind"],
-                 prefix=row["prefix"], scopes=tuple(row["scopes"].split()), created_at=_utc(row["created_at"]),
-                 expires_at=_utc(row["expires_at"]), last_used_at=_utc(row["last_used_at"]),
-                 revoked_at=_utc(row["revoked_at"]))
+                 prefix=row["prefix"], scopes=tuple(row["scopes"].split()), created_at=clock.as_utc(row["created_at"]),
+                 expires_at=clock.as_utc(row["expires_at"]), last_used_at=clock.as_utc(row["last_used_at"]),
+                 revoked_at=clock.as_utc(row["revoked_at"]))
 
 
 def _owner(row) -> User:
     return User(id=int(row["user_id"]), email=row["owner_email"], name=row["owner_name"], role=row["owner_role"],
-                active=bool(row["owner_active"]), created_at=_utc(row["owner_created_at"]),
-                last_login=_utc(row["owner_last_login"]))
-
-
-def _utc(value):
-    """Timestamps as aware UTC datetimes on both databases (DuckDB may hand back the session zone)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+                active=bool(row["owner_active"]), created_at=clock.as_utc(row["owner_created_at"]),
+                last_login=clock.as_utc(row["owner_last_login"]))

@@ -5,7 +5,6 @@ password or a new token is printed once and never again: only hashes are stored.
 """
 from __future__ import annotations
 
-import functools
 import getpass
 import sys
 from contextlib import contextmanager
@@ -13,20 +12,10 @@ from contextlib import contextmanager
 import click
 
 from ..domain.principal import ROLES, SCOPES, command_line
-from ..errors import HeliosError, NotFound
+from ..cli_errors import friendly_errors
+from ..errors import NotFound
 from ..settings import Settings
 from ..store import open_store
-
-
-def _friendly_errors(command):
-    """HELIOS errors as one readable line and exit 1, never a traceback."""
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except HeliosError as exc:
-            raise click.ClickException(exc.message) from None
-    return wrapper
 
 
 @contextmanager
@@ -67,7 +56,7 @@ def users():
 @click.option("--role", required=True, type=click.Choice(ROLES))
 @click.option("--name", help="Display name; the part of the address before @ by default.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
-@_friendly_errors
+@friendly_errors
 def add_user(email: str, role: str, name: str | None, password_stdin: bool):
     """Add a user; without --password-stdin, generate a password and print it once."""
     from .passwords import generate_password
@@ -85,7 +74,7 @@ def add_user(email: str, role: str, name: str | None, password_stdin: bool):
 
 
 @users.command("list")
-@_friendly_errors
+@friendly_errors
 def list_users_command():
     """Every user: id, address, role, active, last sign-in."""
     from .users import list_users
@@ -102,7 +91,7 @@ def list_users_command():
 @users.command("set-role")
 @click.argument("email")
 @click.argument("role", type=click.Choice(ROLES))
-@_friendly_errors
+@friendly_errors
 def set_role_command(email: str, role: str):
     """Change a user's role."""
     from .users import set_role
@@ -114,7 +103,7 @@ def set_role_command(email: str, role: str):
 
 @users.command("disable")
 @click.argument("email")
-@_friendly_errors
+@friendly_errors
 def disable_command(email: str):
     """Disable a user: no sign-in, sessions ended, tokens refused."""
     from .users import set_active
@@ -126,7 +115,7 @@ def disable_command(email: str):
 
 @users.command("enable")
 @click.argument("email")
-@_friendly_errors
+@friendly_errors
 def enable_command(email: str):
     """Enable a disabled user again."""
     from .users import set_active
@@ -149,7 +138,7 @@ def tokens():
               help="A scope (repeatable); read only by default.")
 @click.option("--expires-days", type=int, help="Days until it expires (1-3650); never by default.")
 @click.option("--service", is_flag=True, help="A service key (X-API-Key) instead of a personal Bearer token.")
-@_friendly_errors
+@friendly_errors
 def create_token_command(email: str, name: str, scopes: tuple[str, ...], expires_days: int | None, service: bool):
     """Create a token for the user EMAIL and print it once."""
     from .api_tokens import create_token
@@ -166,7 +155,7 @@ def create_token_command(email: str, name: str, scopes: tuple[str, ...], expires
 
 @tokens.command("list")
 @click.argument("email", required=False)
-@_friendly_errors
+@friendly_errors
 def list_tokens_command(email: str | None):
     """Tokens of the user EMAIL, or everyone's: id, owner, name, prefix, kind, scopes, status, expiry, last use."""
     from .api_tokens import list_tokens
@@ -186,7 +175,7 @@ def list_tokens_command(email: str | None):
 
 @tokens.command("revoke")
 @click.argument("token_id", type=int)
-@_friendly_errors
+@friendly_errors
 def revoke_token_command(token_id: int):
     """Revoke the token with id TOKEN_ID."""
     from .api_tokens import revoke_token

@@ -12,7 +12,7 @@ from ..schema import users
 from ..store import Store
 from . import audit
 from .passwords import hash_password
-from .users import now as _now
+from .clock import now as _now
 
 DEMO_DOMAIN = "demo.helios"
 DEMO_PASSWORD = "helios-demo"  # shorter than the 12-character rule on purpose: it is not a secret

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from ..schema import sessions, users
 from ..store import Store
+from . import clock
 from .users import User, user_from_row
 
 TOUCH_EVERY = timedelta(seconds=60)  # last_seen_at is written at most this often per session
@@ -25,7 +26,7 @@ def session_hash(raw_id: str) -> str:
 def start_session(conn, user_id: int, ip: str | None, user_agent: str | None) -> str:
     """A new session for ``user_id`` inside the open records transaction; returns its raw id (for the cookie)."""
     raw_id = secrets.token_urlsafe(32)
-    now = _now()
+    now = clock.now()
     conn.execute(sessions.insert().values(id_hash=session_hash(raw_id), user_id=user_id, created_at=now,
                                           last_seen_at=now, ip=ip, user_agent=(user_agent or "")[:300]))
     return raw_id
@@ -38,8 +39,8 @@ def resolve_session(store: Store, raw_id: str, idle: timedelta, lifetime: timede
                        .join(users, users.c.id == sessions.c.user_id).where(sessions.c.id_hash == id_hash))
     if not found:
         return None
-    row, now = found[0], _now()
-    created, seen = _aware(row["created_at"]), _aware(row["last_seen_at"])
+    row, now = found[0], clock.now()
+    created, seen = clock.as_utc(row["created_at"]), clock.as_utc(row["last_seen_at"])
     if not row["active"] or now - seen > idle or now - created > lifetime:
         with store.records() as conn:
             conn.execute(sessions.delete().where(sessions.c.id_hash == id_hash))
@@ -58,11 +59,3 @@ def end_session(conn, raw_id: str) -> None:
 def end_all_sessions(conn, user_id: int) -> int:
     """Remove every session of ``user_id`` (sign out everywhere); returns how many there were."""
     return conn.execute(sessions.delete().where(sessions.c.user_id == user_id)).rowcount
-
-
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)

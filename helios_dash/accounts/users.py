@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -14,7 +14,7 @@ from ..domain.principal import ROLES, Principal
 from ..errors import BadRequest, Conflict, NotFound
 from ..schema import sessions, users
 from ..store import Store
-from . import audit
+from . import audit, clock
 from .passwords import check_password_rules, hash_password
 
 # Deliberately loose (one @, a dot in the domain, no spaces): the address is an identifier
@@ -74,7 +74,7 @@ def create_user(store: Store, by: Principal, email: str, password: str, role: st
                            [{"field": "email", "message": "already taken"}])
         user_id = conn.execute(users.insert().values(
             email=email, name=name, role=role, active=True, password_hash=password_hash,
-            created_at=now()).returning(users.c.id)).scalar_one()
+            created_at=clock.now()).returning(users.c.id)).scalar_one()
         audit.record(conn, by, "user.create", "user", user_id, {"email": email, "role": role, "name": name},
                      context)
     return get_user(store, user_id)
@@ -113,7 +113,7 @@ def password_hash_of(store: Store, email: str) -> tuple[User | None, str | None]
 
 def record_sign_in(conn, user_id: int, new_hash: str | None) -> None:
     """Set last_login, and store a rehash made with newer argon2 parameters, inside ``conn``."""
-    values = {"last_login": now()} | ({"password_hash": new_hash} if new_hash else {})
+    values = {"last_login": clock.now()} | ({"password_hash": new_hash} if new_hash else {})
     conn.execute(users.update().where(users.c.id == user_id).values(**values))
 
 
@@ -164,15 +164,4 @@ def _select(store: Store, condition) -> list[User]:
 def user_from_row(row) -> User:
     """A User from a row of ``users`` (or a join that carries its columns)."""
     return User(id=int(row["id"]), email=row["email"], name=row["name"], role=row["role"],
-                active=bool(row["active"]), created_at=_utc(row["created_at"]), last_login=_utc(row["last_login"]))
-
-
-def _utc(value):
-    """Timestamps as aware UTC datetimes on both databases (DuckDB may hand back the session zone)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
+                active=bool(row["active"]), created_at=clock.as_utc(row["created_at"]), last_login=clock.as_utc(row["last_login"]))
