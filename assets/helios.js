@@ -48,6 +48,7 @@ document.addEventListener("click", function (event) {
             if (response.status === 401 && response.url.indexOf("/_dash-") !== -1) {
                 const here = window.location.pathname + window.location.search;
                 window.location.assign("/login?next=" + encodeURIComponent(here));
+                return new Promise(function () {});  // the renderer never reads the refusal: the page is leaving
             }
             return response;
         });

@@ -131,10 +131,6 @@ def test_the_headers_tell_how_many_requests_are_left(make_server):
     assert [a.headers["X-RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
 
 
-@pytest.mark.xfail(strict=True, reason="The API limit is counted per endpoint, not per key across the API: "
-                                        "limiter.limit(...) on the api blueprint scopes each route apart "
-                                        "(Redis keys helios/<key>/api.export/..., helios/<key>/api.audit/...), "
-                                        "so a token gets HELIOS_RATE_LIMIT_API once per endpoint.")
 def test_the_api_limit_is_one_budget_across_endpoints(make_server):
     server = make_server(rate_limit_api="3 per minute")
     token = token_for(server.extensions[RUNTIME_KEY].store, "admin", scopes=["read", "export", "admin"])
@@ -206,9 +202,6 @@ def test_the_account_is_matched_whatever_its_case(make_server):
     assert sign_in(from_address(server, address), "viewer@test.helios").status_code == 429
 
 
-@pytest.mark.xfail(strict=True, reason="HELIOS_RATE_LIMIT_SIGN_IN accepts several limits ('100 per minute; 3 "
-                                        "per hour': settings validate with parse_many) but SignInThrottle keeps "
-                                        "only the first (limits.parse), dropping the rest silently.")
 def test_every_sign_in_limit_given_is_enforced(make_server):
     server = make_server(rate_limit_sign_in="100 per minute; 3 per hour")
     ensure_user(server.extensions[RUNTIME_KEY].store, "viewer")
@@ -261,10 +254,6 @@ def test_with_redis_down_the_api_still_answers_and_limits_in_memory(make_server)
     assert_rate_limited(export(client, bearer(token)), 3, 60)
 
 
-@pytest.mark.xfail(strict=True, reason="With HELIOS_REDIS_URL set and Redis down, POST /login answers 500: "
-                                        "SignInThrottle calls limiter.limiter.test() on the Redis storage, which "
-                                        "raises ConnectionError; Flask-Limiter's in-memory fallback only takes over "
-                                        "after a limited (API) request has found the storage dead.")
 def test_with_redis_down_people_can_still_sign_in(make_server):
     server = make_server(redis_url=closed_port_url())
     ensure_user(server.extensions[RUNTIME_KEY].store, "viewer")

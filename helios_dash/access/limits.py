@@ -9,17 +9,21 @@ signed-in session or the anonymous role.
 """
 from __future__ import annotations
 
+import logging
 import math
 import time
 
 from flask import Flask, make_response, request
 from flask_limiter import HeaderNames, Limiter, RequestLimit
-from limits import parse
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 
 from ..api.envelope import failure
 from ..settings import Settings
 from .current import current_principal
 
+log = logging.getLogger(__name__)
 LIMITER_KEY = "helios.limiter"
 
 
@@ -61,8 +65,8 @@ def init_limits(server: Flask, settings: Settings) -> Limiter:
         # A Redis outage must not take the API down with it: count in memory meanwhile.
         in_memory_fallback_enabled=bool(settings.redis_url),
     )
-    api = server.blueprints["api"]
-    limiter.limit(settings.rate_limit_api)(api)
+    # One budget across every API route (a plain blueprint limit would count each route apart).
+    limiter.shared_limit(settings.rate_limit_api, scope="api")(server.blueprints["api"])
     # Flask-Limiter checks a decorated view when it is called, so the registered view is replaced.
     server.view_functions["api.export"] = limiter.limit(settings.rate_limit_exports, override_defaults=False)(
         server.view_functions["api.export"])
@@ -75,23 +79,43 @@ def init_limits(server: Flask, settings: Settings) -> Limiter:
 
 
 class SignInThrottle:
-    """Failed sign-ins per (account, address), in the limiter's storage and window strategy."""
+    """Failed sign-ins per (account, address), in the limiter's storage and window strategy.
+
+    Every limit of the setting counts ("10 per minute; 50 per day"). When the shared storage
+    (Redis) does not answer, failures are counted in this process instead: sign-in keeps
+    working and stays throttled, per worker, until Redis is back.
+    """
 
     def __init__(self, limiter: Limiter, rate: str):
         self._limiter = limiter
-        self._rate = parse(rate)
+        self._rates = parse_many(rate)
+        self._local = MovingWindowRateLimiter(MemoryStorage())
 
     def retry_after(self, email: str, ip: str | None) -> int:
         """Seconds until another attempt is allowed, or 0 when one is allowed now."""
-        key = self._key(email, ip)
-        if self._limiter.limiter.test(self._rate, key):
-            return 0
-        reset_at, _remaining = self._limiter.limiter.get_window_stats(self._rate, key)
-        return max(1, math.ceil(reset_at - time.time()))
+        key, strategy = self._key(email, ip), self._strategy()
+        waits = []
+        for rate in self._rates:
+            if not self._call(strategy.test, rate, key):
+                reset_at, _remaining = self._call(strategy.get_window_stats, rate, key)
+                waits.append(max(1, math.ceil(reset_at - time.time())))
+        return max(waits, default=0)
 
     def failed(self, email: str, ip: str | None) -> None:
-        """Count one failure."""
-        self._limiter.limiter.hit(self._rate, self._key(email, ip))
+        """Count one failure against every limit."""
+        key, strategy = self._key(email, ip), self._strategy()
+        for rate in self._rates:
+            self._call(strategy.hit, rate, key)
+
+    def _strategy(self):
+        return self._limiter.limiter
+
+    def _call(self, method, *args):
+        try:
+            return method(*args)
+        except Exception:  # the storage is down: the same question to this process's own counts
+            log.warning("Rate-limit storage unreachable; counting failed sign-ins in this process")
+            return getattr(self._local, method.__name__)(*args)
 
     def _key(self, email: str, ip: str | None) -> str:
         return f"helios/sign-in/{str(email).strip().lower()}/{ip}"

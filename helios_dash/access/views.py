@@ -46,8 +46,11 @@ def login():
             audit.record(conn, anonymous(), "auth.sign_in_failed", "user", user.id if user else None,
                          {"email": email}, audit_context())
         return page(next_path, email, WRONG, 401)
+    replaced = current_user.session_id if current_user.is_authenticated else None
     session.clear()  # nothing from before sign-in survives it (session fixation)
     with store.records() as conn:
+        if replaced:  # signing in again ends the session it replaces, wherever its cookie was copied
+            end_session(conn, replaced)
         session_id = start_session(conn, user.id, ip, request.user_agent.string)
         record_sign_in(conn, user.id, new_hash)
         audit.record(conn, user.as_principal(), "auth.sign_in", "user", user.id,
