@@ -126,3 +126,15 @@ def test_a_risky_header_is_text(header):
     frame = pd.DataFrame({"a": [1.0]})
     sheet = sheet_of(to_xlsx(report(Table("t", "T", (Column("a", header, "float1"),), frame))), "T")
     assert sheet["A1"].data_type == "s" and sheet["A1"].value == "'" + header
+
+
+def test_a_text_column_with_no_values_gets_the_width_of_its_header():
+    # Every value missing (an algorithm whose validations name no validator): pandas 3 keeps them
+    # missing through astype("str"), and the longest length was NaN (a ValueError in int()).
+    import pandas as pd
+
+    from helios_dash.exports.model import Column
+    from helios_dash.exports.xlsx import _width
+
+    column = Column("validator", "Validator")
+    assert _width(pd.Series([float("nan")] * 3), column) == _width(pd.Series([""] * 3, dtype=object), column)

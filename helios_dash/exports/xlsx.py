@@ -169,7 +169,8 @@ def _width(values: pd.Series, column: Column) -> float:
     """Wide enough for the header and, for text, the longest value; never wider than 60."""
     widest = WIDTHS.get(column.kind, 10)
     if column.kind == "text" and len(values) and not pd.api.types.is_bool_dtype(values.dtype):
-        widest = max(widest, int(values.astype("str").str.len().max(skipna=True) or 0))
+        longest = values.astype("str").str.len().max(skipna=True)  # NaN when every value is missing
+        widest = max(widest, 0 if pd.isna(longest) else int(longest))
     return min(max(widest, len(column.header) + 2) + 1, 60)
 
 
