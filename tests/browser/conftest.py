@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.helpers import fill_sign_in_form
+
 
 @pytest.fixture
 def dash_app(dashboard_on):
@@ -11,18 +13,11 @@ def dash_app(dashboard_on):
     return dashboard_on("duckdb")
 
 
-DEMO_PASSWORD = "helios-demo"
-
-
-def sign_in(duo, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Sign in through the /login form, as a person would, and wait to be sent on."""
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    duo.driver.get(duo.server.url.rstrip("/") + "/login")
-    duo.wait_for_element("#email").send_keys(email)
-    duo.find_element("#password").send_keys(password)
-    duo.find_element("#sign-in").click()
-    WebDriverWait(duo.driver, 10).until(lambda driver: "/login" not in driver.current_url)
+def sign_in(duo, email: str) -> None:
+    """Sign in through the /login form, as a person would; land on /account, a page without the
+    Dash renderer, so that nothing is left loading when the test opens its own page."""
+    duo.driver.get(duo.server.url.rstrip("/") + "/login?next=/account")
+    fill_sign_in_form(duo, email)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""What the browser tests share: waiting for charts, reading the URL, adding data."""
+"""What the browser tests share: signing in, waiting for charts, reading the URL, adding data."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -29,3 +29,27 @@ def add_validations(store, algorithm_id: str, domain_id: str, count: int, qualit
             "created_at": now,
         })
         store.append_frame(conn, validations, rows)
+
+
+DEMO_PASSWORD = "helios-demo"
+
+
+def fill_sign_in_form(dash_duo, email: str, password: str = DEMO_PASSWORD, timeout: float = 10) -> None:
+    """On the /login page: type the credentials, submit, and wait to be sent on."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    dash_duo.wait_for_element("#email").send_keys(email)
+    dash_duo.find_element("#password").send_keys(password)
+    dash_duo.find_element("#sign-in").click()
+    WebDriverWait(dash_duo.driver, timeout).until(lambda driver: "/login" not in driver.current_url)
+
+
+def open_shared_link(dash_duo, url: str, email: str = "viewer@demo.helios") -> None:
+    """Open ``url`` as a colleague would: a browser with no cookies, sent to sign in, then back to
+    exactly that address. Only the URL carries the view."""
+    dash_duo.driver.delete_all_cookies()
+    dash_duo.driver.get("about:blank")
+    dash_duo.driver.get(url)
+    assert "/login?next=" in dash_duo.driver.current_url, dash_duo.driver.current_url
+    fill_sign_in_form(dash_duo, email)
+    assert dash_duo.driver.current_url == url, (dash_duo.driver.current_url, url)

@@ -7,7 +7,7 @@ import pandas as pd
 import sqlalchemy as sa
 from selenium.webdriver.common.by import By
 
-from tests.browser.helpers import current_query, wait_for_chart
+from tests.browser.helpers import current_query, open_shared_link, wait_for_chart
 
 CHOSEN = ["warm-started-vqe", "code-based-kem", "lattice-based-kem"]
 QUALITY_ROW = "Mean quality (95% interval)"
@@ -101,9 +101,7 @@ def test_hel302_default_prompts_then_choice_goes_to_url_and_url_restores_view(da
     assert_table_matches(dash_duo, stats)
 
     shared = dash_duo.driver.current_url
-    dash_duo.driver.delete_all_cookies()
-    dash_duo.driver.get("about:blank")
-    dash_duo.driver.get(shared)  # a fresh page load: only the URL carries the view
+    open_shared_link(dash_duo, shared)  # a fresh browser: only the URL carries the view
     dash_duo.wait_for_element("#compare-table tbody tr", timeout=10)
     assert_table_matches(dash_duo, stats)
     assert dash_duo.get_logs() == []

@@ -6,7 +6,7 @@ from dash.testing.wait import until
 from selenium.common.exceptions import ElementClickInterceptedException, StaleElementReferenceException
 from selenium.webdriver.common.action_chains import ActionChains
 
-from tests.browser.helpers import current_query, wait_for_chart
+from tests.browser.helpers import current_query, open_shared_link, wait_for_chart
 
 CHART = "domains-chart"
 
@@ -77,9 +77,7 @@ def test_hel102_type_filter_goes_to_url_and_url_restores_view(dash_duo, dash_app
     expected = f"{domain_counts(app_store, 'novel')['optimization']:,}"
     dash_duo.wait_for_text_to_equal(stat_selector("optimization", "validations"), expected, timeout=10)
     shared = dash_duo.driver.current_url
-    dash_duo.driver.delete_all_cookies()
-    dash_duo.driver.get("about:blank")
-    dash_duo.driver.get(shared)  # a fresh page load: only the URL carries the view
+    open_shared_link(dash_duo, shared)  # a fresh browser: only the URL carries the view
     dash_duo.wait_for_text_to_equal(stat_selector("optimization", "validations"), expected, timeout=10)
     assert "Novel" in dash_duo.find_element("#domains-type").text
     assert dash_duo.get_logs() == []

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import sqlalchemy as sa
 
-from tests.browser.helpers import add_validations, current_query, wait_for_chart
+from tests.browser.helpers import add_validations, current_query, open_shared_link, wait_for_chart
 from tests.conftest import POLL_SECONDS
 
 ROW = "#leaderboard-grid .ag-center-cols-container .ag-row[row-index='{}'] .ag-cell[col-id='{}']"
@@ -51,9 +51,7 @@ def wait_for_query(dash_duo, key: str, value: list[str], timeout: float = 5) -> 
 def reopen(dash_duo) -> None:
     """Load the current URL in a fresh page: only the URL carries the view."""
     shared = dash_duo.driver.current_url
-    dash_duo.driver.delete_all_cookies()
-    dash_duo.driver.get("about:blank")
-    dash_duo.driver.get(shared)
+    open_shared_link(dash_duo, shared)  # a fresh browser: only the URL carries the view
     dash_duo.wait_for_element(FIRST_NAME, timeout=10)
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import sqlalchemy as sa
 
 from helios_dash.schema import validations
-from tests.browser.helpers import add_validations, current_query, wait_for_chart
+from tests.browser.helpers import add_validations, current_query, open_shared_link, wait_for_chart
 from tests.conftest import POLL_SECONDS
 
 KPI = "[data-kpi='total_validations']"
@@ -46,9 +46,7 @@ def test_hel002_filter_goes_to_url_and_url_restores_view(dash_duo, dash_app, app
         time.sleep(0.1)
     assert current_query(dash_duo) == {"domain": ["quantum"]}
     shared = dash_duo.driver.current_url
-    dash_duo.driver.delete_all_cookies()
-    dash_duo.driver.get("about:blank")
-    dash_duo.driver.get(shared)  # a fresh page load: only the URL carries the view
+    open_shared_link(dash_duo, shared)  # a fresh browser: only the URL carries the view
     dash_duo.wait_for_contains_text(KPI, expected, timeout=10)
     assert "Quantum" in dash_duo.find_element("#overview-domain").text
     assert dash_duo.get_logs() == []

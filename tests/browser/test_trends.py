@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 
-from tests.browser.helpers import add_validations, current_query, wait_for_chart
+from tests.browser.helpers import add_validations, current_query, open_shared_link, wait_for_chart
 from tests.conftest import POLL_SECONDS
 
 CHARTS = ("trends-quality", "trends-speedup", "trends-count")
@@ -66,9 +66,7 @@ def test_hel202_split_and_rolling_go_to_url_and_url_restores_view(dash_duo, dash
           msg="the quality chart is not split and smoothed")
     drawn = chart_traces(dash_duo, "trends-quality")
     shared = dash_duo.driver.current_url
-    dash_duo.driver.delete_all_cookies()
-    dash_duo.driver.get("about:blank")
-    dash_duo.driver.get(shared)  # a fresh page load: only the URL carries the view
+    open_shared_link(dash_duo, shared)  # a fresh browser: only the URL carries the view
     wait_for_chart(dash_duo, "trends-quality")
     until(lambda: chart_traces(dash_duo, "trends-quality") == drawn, timeout=10, msg="the view was not restored")
     assert "4 weeks" in dash_duo.find_element("#trends-rolling").text
