@@ -5,6 +5,7 @@ import functools
 
 import dash
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import runtime as runtime_module
 from .access import check_ready_to_serve, init_access
@@ -20,6 +21,11 @@ def build_server(runtime: Runtime) -> Flask:
     """A Flask app holding ``runtime`` and serving the API: no Dash (the command line and API tests use it)."""
     settings = runtime.settings
     server = Flask("helios_dash")
+    if settings.proxy_hops:
+        # Behind a reverse proxy, the client's address (rate limits, the audit log), scheme and host
+        # (the Origin check) come from its X-Forwarded-* headers, trusted for that many hops only.
+        n = settings.proxy_hops
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
     server.config.update(SECRET_KEY=settings.secret_key,
                          MAX_CONTENT_LENGTH=settings.max_body_bytes)  # larger bodies get a 413 unread
     runtime_module.init_app(server, runtime)

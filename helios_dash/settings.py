@@ -44,6 +44,7 @@ class Settings:
     rate_limit_api: str = "300 per minute"
     rate_limit_exports: str = "20 per minute"  # exports cost far more than a read
     rate_limit_sign_in: str = "5 per 15 minutes"  # failed sign-ins per account and IP
+    proxy_hops: int = 0  # reverse proxies in front that set X-Forwarded-For/-Proto/-Host (trusted)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -69,6 +70,7 @@ class Settings:
             rate_limit_api=_rate(env, "HELIOS_RATE_LIMIT_API", cls.rate_limit_api),
             rate_limit_exports=_rate(env, "HELIOS_RATE_LIMIT_EXPORTS", cls.rate_limit_exports),
             rate_limit_sign_in=_rate(env, "HELIOS_RATE_LIMIT_SIGN_IN", cls.rate_limit_sign_in),
+            proxy_hops=_number(env, "HELIOS_PROXY_HOPS", cls.proxy_hops, int, 0),
         )
 
     @property
@@ -110,7 +112,9 @@ def _rate(env, name: str, default: str) -> str:
     from limits import parse_many
 
     try:
-        parse_many(raw)
+        limits = parse_many(raw)
     except ValueError:
-        raise ConfigurationError(f"{name} must be a rate such as '300 per minute', not {raw!r}.") from None
+        limits = []
+    if not limits or any(limit.amount < 1 for limit in limits):  # "0 per minute" would shut the door
+        raise ConfigurationError(f"{name} must be a rate such as '300 per minute', not {raw!r}.")
     return raw

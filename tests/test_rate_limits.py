@@ -282,3 +282,19 @@ def test_rate_limit_defaults_are_the_documented_ones():
     settings = Settings.from_env({})
     assert (settings.rate_limit_api, settings.rate_limit_exports, settings.rate_limit_sign_in) == (
         "300 per minute", "20 per minute", "5 per 15 minutes")
+
+
+def test_a_rate_of_zero_is_refused():
+    # "0 per minute" parses, but would refuse every request: a configuration mistake, said at start.
+    with pytest.raises(ConfigurationError):
+        Settings.from_env({"HELIOS_RATE_LIMIT_API": "0 per minute"})
+
+
+def test_behind_a_proxy_limits_count_the_forwarded_client(make_server):
+    # HELIOS_PROXY_HOPS=1: two clients behind one proxy have a budget each; without it they would share one.
+    server = make_server(rate_limit_api="2 per minute", anonymous_role="viewer", proxy_hops=1)
+    client = anonymous_client(server)
+    first, second = ({"X-Forwarded-For": unique_address()} for _ in range(2))
+    assert [export(client, first).status_code for _ in range(2)] == [200, 200]
+    assert export(client, first).status_code == 429
+    assert export(client, second).status_code == 200
