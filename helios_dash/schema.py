@@ -155,3 +155,28 @@ audit_log = sa.Table(
     sa.Column("prev_hash", sa.String, nullable=False),
     sa.Column("hash", sa.String, nullable=False),
 )
+
+
+# -- hypotheses (issue 11) ------------------------------------------------------------------
+HYPOTHESIS_STATUSES = ("draft", "validating", "validated", "failed")
+
+# The text is stored only as a Fernet token (helios_dash/crypto.py): a copy of the database,
+# a backup or a replica does not show what researchers are working on. No foreign keys (see
+# the accounts section); the service checks the domain exists before it writes.
+hypotheses = sa.Table(
+    "hypotheses",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),  # "hyp_" + a UUID4's hex: no sequence to share
+    sa.Column("text_encrypted", sa.String, nullable=False),
+    sa.Column("domain_id", sa.String, nullable=False),
+    sa.Column("author_id", sa.BigInteger),  # users.id; NULL when made at the command line
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("failure_reason", sa.String),
+    sa.Column("validator", sa.String),  # the last validator run on it
+    sa.Column("algorithm_id", sa.String),  # the algorithm its validations are filed under (first validation)
+    sa.Column("internal_notes", sa.String),  # redacted for viewers, as on algorithms
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in HYPOTHESIS_STATUSES) + ")",
+                       name="hypothesis_status"),
+)
