@@ -56,6 +56,13 @@ ROUTES: dict[str, Rule] = {
     # The API.
     "api.export": EXPORT,
     "api.audit": ADMIN,
+    "api.domains": READ,
+    "api.domain": READ,
+    "api.algorithms": READ,
+    "api.algorithm": READ,
+    "api.leaderboard": READ,
+    "api.domain_leaderboard": READ,
+    "api.validations": READ,
     # Accounts.
     "auth.logout": ACCOUNT,
     "auth.sign_out_everywhere": ACCOUNT,
