@@ -55,6 +55,12 @@ def _seed_source(path: Path) -> str:
         token_for(store, "admin", scopes=("read", "admin"))
         with store.records() as conn:
             start_session(conn, user.id, "127.0.0.1", 'agent "quoted"')
+        # Hypotheses move too: their text stays the Fernet token it was (the copy never decrypts).
+        with store.write() as conn:
+            conn.execute(schema.hypotheses.insert().values(
+                id="hyp_copy", text_encrypted="gAAAAA-not-decrypted-by-the-copy", domain_id=domain,
+                author_id=user.id, status="failed", failure_reason=AWKWARD_TEXT[1], validator="benchmark",
+                internal_notes=AWKWARD_TEXT[-1], created_at=moment, updated_at=moment))
     finally:
         store.close()
     return url
