@@ -45,6 +45,10 @@ class Settings:
     rate_limit_exports: str = "20 per minute"  # exports cost far more than a read
     rate_limit_sign_in: str = "5 per 15 minutes"  # failed sign-ins per account and IP
     proxy_hops: int = 0  # reverse proxies in front that set X-Forwarded-For/-Proto/-Host (trusted)
+    # Fernet keys for hypothesis text at rest, newest first ("new,old"): the first encrypts, every
+    # one decrypts. Never derived from secret_key. Empty: demo mode keeps a key in the data folder
+    # (helios_dash/crypto.py); outside demo mode hypotheses answer ENCRYPTION_UNAVAILABLE.
+    encryption_keys: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -71,6 +75,7 @@ class Settings:
             rate_limit_exports=_rate(env, "HELIOS_RATE_LIMIT_EXPORTS", cls.rate_limit_exports),
             rate_limit_sign_in=_rate(env, "HELIOS_RATE_LIMIT_SIGN_IN", cls.rate_limit_sign_in),
             proxy_hops=_number(env, "HELIOS_PROXY_HOPS", cls.proxy_hops, int, 0),
+            encryption_keys=_encryption_keys(env.get("HELIOS_ENCRYPTION_KEYS", "")),
         )
 
     @property
@@ -118,3 +123,26 @@ def _rate(env, name: str, default: str) -> str:
     if not limits or any(limit.amount < 1 for limit in limits):  # "0 per minute" would shut the door
         raise ConfigurationError(f"{name} must be a rate such as '300 per minute', not {raw!r}.")
     return raw
+
+
+def _encryption_keys(raw: str) -> tuple[str, ...]:
+    """Comma-separated Fernet keys, newest first; a malformed one is named by position, never echoed."""
+    import base64
+    import binascii
+
+    if not raw.strip():
+        return ()
+    keys = tuple(part.strip() for part in raw.split(","))
+    for position, key in enumerate(keys, start=1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+        except (binascii.Error, ValueError, UnicodeEncodeError):
+            valid = False
+        if not valid:
+            raise ConfigurationError(
+                f"HELIOS_ENCRYPTION_KEYS: key {position} of {len(keys)} is not a Fernet key (44 characters of "
+                "url-safe base64, 32 bytes); make one with: python -c \"from cryptography.fernet import Fernet; "
+                "print(Fernet.generate_key().decode())\"")
+    if len(set(keys)) != len(keys):
+        raise ConfigurationError("HELIOS_ENCRYPTION_KEYS names the same key twice.")
+    return keys
