@@ -56,6 +56,12 @@ ROUTES: dict[str, Rule] = {
     # The API.
     "api.export": EXPORT,
     "api.audit": ADMIN,
+    "api.validators": READ,
+    "api.hypotheses": READ,
+    "api.hypothesis": READ,
+    "api.create_hypothesis": WRITE,
+    "api.validate_hypothesis": WRITE,
+    "api.create_and_validate_hypothesis": WRITE,
     "api.domains": READ,
     "api.domain": READ,
     "api.algorithms": READ,
