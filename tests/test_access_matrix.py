@@ -29,6 +29,7 @@ from helios_dash.access import rules
 from helios_dash.accounts.api_tokens import create_token
 from helios_dash.accounts.users import create_user, find_user
 from helios_dash.runtime import RUNTIME_KEY
+import helios_dash.api.hypotheses  # noqa: F401 - its routes, until helios_dash/api/__init__.py imports it
 
 from tests.auth import OPERATOR, ORIGIN, PASSWORD, anonymous_client, ensure_user, signed_in_client
 
@@ -156,6 +157,15 @@ def client_of(actor: Actor, fixtures: Fixtures, fresh_session: bool = False) -> 
     return actor.client
 
 
+def fresh_hypothesis(fixtures: Fixtures) -> str:
+    """A new draft hypothesis in the dashboard's store (each validation probe its own: no Conflict)."""
+    from helios_dash.crypto import keyring_for
+    from helios_dash.hypotheses import create_hypothesis
+
+    settings = fixtures.server.extensions[RUNTIME_KEY].settings
+    return create_hypothesis(fixtures.store, OPERATOR, "matrix hypothesis", "quantum", keyring=keyring_for(settings))["id"]
+
+
 def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str) -> dict[str, list[Probe]]:
     """Concrete requests for every URL rule, keyed by endpoint (every method but HEAD and OPTIONS)."""
     pages = sorted((page.get("path_template") or page["path"]).replace("<algorithm_id>", algorithm_id)
@@ -189,6 +199,17 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
         "/_reload-hash": [simple("/_reload-hash", {200})],
         "api.export": [simple("/api/v1/export/leaderboard", {200}, "POST", json={"format": "json"})],
         "api.audit": [simple("/api/v1/audit", {200})],
+        "api.validators": [simple("/api/v1/validators", {200})],
+        "api.hypotheses": [simple("/api/v1/hypotheses", {200})],
+        "api.hypothesis": [make("GET", "/api/v1/hypotheses/<fresh>", {200}, lambda actor: (
+            actor.client, {"path": f"/api/v1/hypotheses/{fresh_hypothesis(fx)}"}))],
+        "api.create_hypothesis": [simple("/api/v1/hypotheses", {201}, "POST",
+                                         json={"hypothesis": "matrix", "domain": "quantum"})],
+        "api.validate_hypothesis": [make("POST", "/api/v1/hypotheses/<fresh>/validate", {200}, lambda actor: (
+            actor.client, {"path": f"/api/v1/hypotheses/{fresh_hypothesis(fx)}/validate",
+                           "json": {"validator": "demo"}}))],
+        "api.create_and_validate_hypothesis": [simple("/api/v1/hypotheses/validate", {201}, "POST", json={
+            "hypothesis": "matrix", "domain": "quantum", "validator": "demo"})],
         "auth.logout": [make("POST", "/logout", {303},
                              lambda actor: (client_of(actor, fx, fresh_session=True), {"path": "/logout"}))],
         "auth.sign_out_everywhere": [make("POST", "/logout/everywhere", {303}, lambda actor: (
