@@ -201,3 +201,15 @@ def test_the_rotate_keys_command(store_url, monkeypatch):
 
 def test_hypotheses_table_declares_the_encrypted_column_only():
     assert "text_encrypted" in hypotheses.c and "text" not in hypotheses.c
+
+
+def test_validating_with_a_wrong_key_leaves_the_hypothesis_as_it_was(store):
+    from helios_dash.hypotheses import validate_hypothesis
+
+    add_domain(store)
+    made = create_hypothesis(store, OPERATOR, SECRET_TEXT, "quantum", keyring=Keyring([OLD]))
+    version = store.data_version()
+    with pytest.raises(EncryptionUnavailable):
+        validate_hypothesis(store, OPERATOR, made["id"], "demo", keyring=Keyring([NEW]))
+    assert store.rows(sa.select(hypotheses.c.status))[0]["status"] == "draft"
+    assert store.data_version() == version

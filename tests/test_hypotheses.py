@@ -221,3 +221,19 @@ def test_audit_entries_never_hold_the_text(quantum):
     validate_hypothesis(quantum, editor, made["id"], "demo", keyring=KEYRING)
     entries, _ = list_entries(quantum, resource_type="hypothesis")
     assert len(entries) == 2 and "secret-text-marker-9" not in json.dumps(entries, default=str)
+
+
+def test_a_validated_hypothesis_is_on_its_domains_leaderboard(quantum):
+    from helios_dash.filters import Filters
+    from helios_dash.queries.leaderboard import select_leaderboard
+
+    editor = principal(quantum, "editor")
+    made = create_hypothesis(quantum, editor, TEXT, "quantum", keyring=KEYRING)
+    first = validate_hypothesis(quantum, editor, made["id"], "demo", keyring=KEYRING)["result"]
+    second = validate_hypothesis(quantum, editor, made["id"], "demo", keyring=KEYRING)["result"]
+    board = select_leaderboard(quantum, Filters(domains=("quantum",)))
+    row = board[board["algorithm_id"] == made["id"]]
+    assert len(row) == 1
+    assert row.iloc[0]["validations"] == 2
+    assert row.iloc[0]["mean_quality"] == pytest.approx((first["quality"] + second["quality"]) / 2)
+    assert row.iloc[0]["type"] == "novel" and row.iloc[0]["domain_id"] == "quantum"

@@ -161,8 +161,7 @@ def validate_hypothesis(store: Store, by: Principal, hypothesis_id: str, validat
     validator = choose_validator(plugins or plugin_manager(), validator_name)
     if evidence is not None and not isinstance(evidence, dict):
         raise BadRequest("evidence must be a JSON object.", [{"field": "evidence", "message": "an object"}])
-    row = start_validating(store, by, str(hypothesis_id), validator.key)
-    text = keyring.decrypt(row["text_encrypted"])
+    row, text = start_validating(store, str(hypothesis_id), validator.key, keyring)
     outcome = run_validator(validator, text, row["domain_id"], evidence, timeout)
     with audited_write(store) as conn:
         if outcome.failed:
@@ -195,10 +194,11 @@ def choose_validator(plugins: PluginManager, name):
     return found
 
 
-def start_validating(store: Store, by: Principal, hypothesis_id: str, validator_key: str) -> dict:
-    """Mark the hypothesis ``validating`` (its own transaction: others see it is under way); return its row.
+def start_validating(store: Store, hypothesis_id: str, validator_key: str, keyring: Keyring) -> tuple[dict, str]:
+    """Mark the hypothesis ``validating`` (its own transaction: others see it is under way); return its row and text.
 
-    Conflict while another validation of it runs, unless that one is stale (its process died).
+    Conflict while another validation of it runs, unless that one is stale (its process died). The
+    text is decrypted first, so a missing key leaves the hypothesis as it was.
     """
     with audited_write(store) as conn:
         row = conn.execute(sa.select(hypotheses).where(hypotheses.c.id == hypothesis_id)).mappings().first()
@@ -206,9 +206,10 @@ def start_validating(store: Store, by: Principal, hypothesis_id: str, validator_
             raise NotFound(f"No hypothesis {hypothesis_id}.")
         if row["status"] == "validating" and as_utc(row["updated_at"]) > now() - STALE_VALIDATING:
             raise Conflict(f"Hypothesis {hypothesis_id} is being validated; try again when that run ends.")
+        text = keyring.decrypt(row["text_encrypted"])
         conn.execute(hypotheses.update().where(hypotheses.c.id == hypothesis_id).values(
             status="validating", validator=validator_key, failure_reason=None, updated_at=now()))
-    return dict(row)
+    return dict(row), text
 
 
 def file_validation(store: Store, conn, by: Principal, row: dict, validator_key: str, result) -> int:
