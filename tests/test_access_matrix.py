@@ -210,6 +210,13 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
                            "json": {"validator": "demo"}}))],
         "api.create_and_validate_hypothesis": [simple("/api/v1/hypotheses/validate", {201}, "POST", json={
             "hypothesis": "matrix", "domain": "quantum", "validator": "demo"})],
+        "api.domains": [simple("/api/v1/domains", {200})],
+        "api.domain": [simple("/api/v1/domains/quantum", {200})],
+        "api.algorithms": [simple("/api/v1/algorithms", {200})],
+        "api.algorithm": [simple(f"/api/v1/algorithms/{algorithm_id}", {200})],
+        "api.leaderboard": [simple("/api/v1/leaderboard", {200})],
+        "api.domain_leaderboard": [simple("/api/v1/leaderboard/quantum", {200})],
+        "api.validations": [simple("/api/v1/validations", {200})],
         "auth.logout": [make("POST", "/logout", {303},
                              lambda actor: (client_of(actor, fx, fresh_session=True), {"path": "/logout"}))],
         "auth.sign_out_everywhere": [make("POST", "/logout/everywhere", {303}, lambda actor: (

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask import Blueprint, Response, current_app, g, request, stream_with_context
 from werkzeug.exceptions import HTTPException
 
 from ..access.current import audit_export, current_principal
@@ -13,6 +13,7 @@ from ..jobs import heavy_gate
 from ..jobs.exports import export_bounded
 from ..reports.config import parse_export_config
 from ..reports.vocabulary import EXPORT_KINDS
+from ..request_ids import HEADER as REQUEST_ID_HEADER
 from .envelope import failure, request_id
 
 log = logging.getLogger(__name__)
@@ -22,6 +23,7 @@ API_ROOT = "/api"
 # page route would answer them with its HTML shell.
 api_fallback = Blueprint("api_fallback", __name__)
 FALLBACK_ENDPOINT = "api_fallback.unknown_endpoint"
+CACHE_CONTROL_KEY = "api_cache_control"  # set on ``g`` by a cacheable read; applied after the guard's no-store
 
 
 @api.post("/export/<kind>")
@@ -132,6 +134,17 @@ def init_api(server) -> None:
         if request.method == "OPTIONS" and is_api_path(request.path):
             return answer_options()
         return None
+
+    # Registered before the guard's hooks, so it runs after them (Flask runs after_request hooks in
+    # reverse): every answer under /api, refusals included, carries the id its envelope quotes.
+    @server.after_request
+    def finish_api_response(response):
+        if is_api_path(request.path):
+            response.headers[REQUEST_ID_HEADER] = request_id()
+            cache_control = g.pop(CACHE_CONTROL_KEY, None)
+            if cache_control:  # a cacheable read (api.v1.conditional) overrides the guard's no-store
+                response.headers["Cache-Control"] = cache_control
+        return response
 
     # Routing errors and oversized bodies happen before a blueprint is chosen, so only the app sees them.
     @server.errorhandler(HTTPException)

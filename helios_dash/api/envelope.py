@@ -1,18 +1,10 @@
 """The error envelope of the feature guide (successes are rendered by ``exports.json``)."""
 from __future__ import annotations
 
-import uuid
-
-from flask import g, jsonify
+from flask import jsonify
 
 from ..exports.json import envelope_meta
-
-
-def request_id() -> str:
-    """This request's id (``req_`` + hex), made once per request."""
-    if "request_id" not in g:
-        g.request_id = f"req_{uuid.uuid4().hex[:12]}"
-    return g.request_id
+from ..request_ids import request_id  # noqa: F401 (the API's one source of request ids)
 
 
 def failure(code: str, message: str, details: list[dict] | None = None, status: int = 400,

@@ -10,12 +10,12 @@ neutralised: no spreadsheet evaluates JSON, and a script must get the exact valu
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime, timezone
 
 import numpy as np
 import pandas as pd
 
+from ..request_ids import request_id as current_request_id
 from .cells import plain_column
 from .model import Report, Table
 
@@ -44,6 +44,7 @@ def table_records(table: Table, tz: str) -> list[dict]:
 
 
 def envelope_meta(request_id: str | None = None) -> dict:
-    """The envelope's ``meta``: UTC time, request id (a new one if none), API version."""
+    """The envelope's ``meta``: UTC time, request id (by default the current request's), API version."""
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return {"timestamp": stamp, "request_id": request_id or f"req_{uuid.uuid4().hex[:12]}", "version": API_VERSION}
+    # The request's own id, so an exported file's meta.request_id equals its X-Request-Id header.
+    return {"timestamp": stamp, "request_id": request_id or current_request_id(), "version": API_VERSION}
