@@ -295,3 +295,13 @@ def test_links_never_repeat_a_query_key(dash_app, settled):
     response = get(anonymous_client(dash_app.server), f"/api/v1/leaderboard?per_page=5&api_key={raw}&domain=quantum")
     assert set(links(response)) == {"first", "next", "last"}
     assert all("api_key" not in url and "domain=quantum" in url for url in links(response).values())
+
+
+def test_a_compressed_answer_revalidates_with_its_coded_etag(dash_app):
+    """httpx and browsers ask for gzip; the compressing layer marks the ETag (":gzip"), which still matches."""
+    client = dash_app.server.test_client()
+    first = get(client, "/api/v1/leaderboard", headers={"Accept-Encoding": "gzip"})
+    assert first.headers["Content-Encoding"] == "gzip" and first.headers["ETag"].endswith(':gzip"')
+    again = get(client, "/api/v1/leaderboard", 304, headers={"Accept-Encoding": "gzip",
+                                                            "If-None-Match": first.headers["ETag"]})
+    assert again.get_data() == b""
