@@ -8,6 +8,7 @@ import click
 from .accounts.audit_commands import audit
 from .accounts.commands import tokens, users
 from .domain.principal import command_line
+from .hypotheses.commands import rotate_keys_command
 from .cli_errors import friendly_errors
 from .errors import HeliosError
 from .reports.vocabulary import COMMAND_LINE_KINDS, EXPORT_FORMATS, EXPORT_KINDS
@@ -255,3 +256,4 @@ def _audit_import(store, operator, file: str, changes: dict) -> None:
 main.add_command(users)
 main.add_command(tokens)
 main.add_command(audit)
+main.add_command(rotate_keys_command)

@@ -214,6 +214,18 @@ class Store:
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORDS_LOCK})
                 yield conn
 
+    @contextmanager
+    def audited_write(self) -> Iterator[Connection]:
+        """``write()`` that may also append audit entries: it holds the records turn (and lock) too.
+
+        Always the write lock first, then the records lock, as an import that audits itself does,
+        so the two cannot deadlock; the audit chain stays linear.
+        """
+        with self.write() as conn, self._records_turn:
+            if not self.is_duckdb:
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORDS_LOCK})
+            yield conn
+
     def add_write_hook(self, hook: Callable[[Connection], None]) -> None:
         """Run ``hook(conn)`` inside every write transaction, just before the data version is bumped."""
         self._write_hooks.append(hook)

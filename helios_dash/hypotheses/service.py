@@ -12,7 +12,6 @@ rest). Repeated validations of one hypothesis then add up on one leaderboard row
 from __future__ import annotations
 
 import uuid
-from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -24,7 +23,7 @@ from ..domain.principal import Principal
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
 from ..schema import HYPOTHESIS_STATUSES, algorithms, domains, hypotheses, validations
 from ..services.redaction import redact
-from ..store import RECORDS_LOCK, Store
+from ..store import Store
 from ..validators import PluginManager, plugin_manager, run_validator
 from ..validators.runner import DEFAULT_TIMEOUT
 
@@ -35,16 +34,9 @@ STALE_VALIDATING = timedelta(minutes=5)
 ALGORITHM_TYPE = "novel"
 
 
-@contextmanager
 def audited_write(store: Store):
-    """``store.write()`` holding the records turn too, so the audit chain stays linear.
-
-    Same order as an import that audits itself (write lock, then records lock), so no deadlock.
-    """
-    with store.write() as conn, store._records_turn:
-        if not store.is_duckdb:
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": RECORDS_LOCK})
-        yield conn
+    """The store's write transaction that may append audit entries (``Store.audited_write``)."""
+    return store.audited_write()
 
 
 def require(principal: Principal, role: str) -> None:
