@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from helios_dash import create_server  # noqa: E402
 from helios_dash.demo import seed_demo  # noqa: E402
-from helios_dash.runtime import RUNTIME_KEY, cache, create_runtime  # noqa: E402
+from helios_dash.runtime import cache, create_runtime  # noqa: E402
 from helios_dash.settings import Settings  # noqa: E402
 from tests.auth import token_for  # noqa: E402
 
