@@ -40,7 +40,7 @@ def test_every_graph_on_every_page_hides_the_cloud_buttons(dash_app):
         assert config is GRAPH_CONFIG, graph_id  # one shared config, so no page can drift
     assert {key: GRAPH_CONFIG.get(key) for key in EXPECTED} == EXPECTED
     assert CLOUD_BUTTONS & {b.lower() for b in GRAPH_CONFIG["modeBarButtonsToRemove"]}
-    assert not graphs(dash_app.layout)  # the shell around the pages draws no chart of its own
+    assert not graphs(dash_app.layout())  # the shell around the pages (built per request) draws no chart
 
 
 def test_no_figure_brings_the_cloud_buttons_back(settled):
