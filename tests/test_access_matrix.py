@@ -210,6 +210,11 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
                            "json": {"validator": "demo"}}))],
         "api.create_and_validate_hypothesis": [simple("/api/v1/hypotheses/validate", {201}, "POST", json={
             "hypothesis": "matrix", "domain": "quantum", "validator": "demo"})],
+        # One record with a fixed id, of a demo algorithm, months back: the first editor adds it and
+        # every later one is a no-op (idempotent), so other tests' views barely move.
+        "api.ingest_validations": [simple("/api/v1/validations", {200, 201}, "POST", json=[{
+            "id": "access-matrix-1", "algorithm": "Warm-Started VQE", "domain": "quantum", "quality": 50,
+            "confidence": 0.5, "speedup": 1.0, "tests": 1, "created_at": "2026-06-15T12:00:00Z"}])],
         "api.domains": [simple("/api/v1/domains", {200})],
         "api.domain": [simple("/api/v1/domains/quantum", {200})],
         "api.algorithms": [simple("/api/v1/algorithms", {200})],

@@ -56,6 +56,7 @@ ROUTES: dict[str, Rule] = {
     # The API.
     "api.export": EXPORT,
     "api.audit": ADMIN,
+    "api.ingest_validations": WRITE,
     "api.validators": READ,
     "api.hypotheses": READ,
     "api.hypothesis": READ,
