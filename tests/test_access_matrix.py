@@ -207,13 +207,15 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
                                          json={"hypothesis": "matrix", "domain": "quantum"})],
         "api.validate_hypothesis": [make("POST", "/api/v1/hypotheses/<fresh>/validate", {200}, lambda actor: (
             actor.client, {"path": f"/api/v1/hypotheses/{fresh_hypothesis(fx)}/validate",
-                           "json": {"validator": "demo"}}))],
+                           "json": {"validator": "benchmark"}}))],
+        # The benchmark validator without evidence fails the validation (an answer, no row): the shared
+        # demo store's leaderboards, which other tests read, gain no one-validation "leader".
         "api.create_and_validate_hypothesis": [simple("/api/v1/hypotheses/validate", {201}, "POST", json={
-            "hypothesis": "matrix", "domain": "quantum", "validator": "demo"})],
-        # One record with a fixed id, of a demo algorithm, months back: the first editor adds it and
-        # every later one is a no-op (idempotent), so other tests' views barely move.
-        "api.ingest_validations": [simple("/api/v1/validations", {200, 201}, "POST", json=[{
-            "id": "access-matrix-1", "algorithm": "Warm-Started VQE", "domain": "quantum", "quality": 50,
+            "hypothesis": "matrix", "domain": "quantum", "validator": "benchmark"})],
+        # A record the importer refuses (quality 150): editors get past the guard to the handler's 400,
+        # and the shared demo store, which other tests' numbers come from, gains no row.
+        "api.ingest_validations": [simple("/api/v1/validations", {400}, "POST", json=[{
+            "id": "access-matrix-1", "algorithm": "Warm-Started VQE", "domain": "quantum", "quality": 150,
             "confidence": 0.5, "speedup": 1.0, "tests": 1, "created_at": "2026-06-15T12:00:00Z"}])],
         "api.domains": [simple("/api/v1/domains", {200})],
         "api.domain": [simple("/api/v1/domains/quantum", {200})],
