@@ -5,9 +5,10 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ..filters import Filters
-from ..schema import algorithms, domains, validations as v
+from ..schema import validations as v
 from ..store import Store
 from ._conditions import validation_conditions
+from .validations import select_records
 
 VALIDATION_PAGE_COLUMNS = ["id", "created_at", "algorithm_id", "algorithm", "domain_id", "domain", "quality",
                            "confidence", "speedup", "tests", "validator", "hypothesis_id"]
@@ -15,17 +16,7 @@ VALIDATION_PAGE_COLUMNS = ["id", "created_at", "algorithm_id", "algorithm", "dom
 
 def select_validation_page(store: Store, filters: Filters, offset: int, limit: int) -> pd.DataFrame:
     """The view's validations ``offset`` to ``offset + limit``, newest first (ids break ties: a stable order)."""
-    stmt = (
-        sa.select(v.c.id, v.c.created_at, v.c.algorithm_id, algorithms.c.name.label("algorithm"), v.c.domain_id,
-                  domains.c.name.label("domain"), v.c.quality, v.c.confidence, v.c.speedup, v.c.tests,
-                  v.c.validator, v.c.hypothesis_id)
-        .join(algorithms, algorithms.c.id == v.c.algorithm_id)
-        .join(domains, domains.c.id == v.c.domain_id)
-        .where(*validation_conditions(filters))
-        .order_by(v.c.created_at.desc(), v.c.id.desc())
-        .offset(offset)
-        .limit(limit)
-    )
+    stmt = select_records(filters).order_by(v.c.created_at.desc(), v.c.id.desc()).offset(offset).limit(limit)
     return store.read(stmt)[VALIDATION_PAGE_COLUMNS]
 
 
