@@ -70,6 +70,10 @@ ROUTES: dict[str, Rule] = {
     "api.leaderboard": READ,
     "api.domain_leaderboard": READ,
     "api.validations": READ,
+    "api.research_projects": READ,
+    "api.research": READ,
+    "api.research_stream": READ,
+    "api.create_research": WRITE,
     # Accounts.
     "auth.logout": ACCOUNT,
     "auth.sign_out_everywhere": ACCOUNT,
