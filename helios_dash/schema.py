@@ -180,3 +180,54 @@ hypotheses = sa.Table(
     sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in HYPOTHESIS_STATUSES) + ")",
                        name="hypothesis_status"),
 )
+
+
+# -- research projects (issue 11) ---------------------------------------------------------------
+RESEARCH_STATUSES = ("queued", "running", "completed", "failed")
+RESEARCH_RESULT_STATUSES = ("validated", "failed")
+
+# A project validates its hypotheses one by one in a background job (helios_dash/research/). The
+# texts are one Fernet token (secret at rest, like hypotheses.text_encrypted); the requester is
+# kept so a job resumed after a restart acts as them. ``claimed_by`` + ``heartbeat_at`` say which
+# run holds the project and that it is alive; a stale heartbeat means its process died.
+research_projects = sa.Table(
+    "research_projects",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),  # "res_" + a UUID4's hex
+    sa.Column("name", sa.String, nullable=False),
+    sa.Column("domain_id", sa.String, nullable=False),
+    sa.Column("validator", sa.String, nullable=False),
+    sa.Column("hypotheses_encrypted", sa.String, nullable=False),  # a JSON list of texts, encrypted
+    sa.Column("evidence", sa.String),  # JSON object applied to every hypothesis, or NULL
+    sa.Column("total", sa.Integer, nullable=False),
+    sa.Column("done", sa.Integer, nullable=False),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("error", sa.String),
+    sa.Column("author_id", sa.BigInteger),  # users.id of the requester; NULL from the command line
+    sa.Column("requester", sa.String, nullable=False),  # the requester's Principal, as JSON
+    sa.Column("context", sa.String),  # the request's address and id (audit context), as JSON
+    sa.Column("pending_hypothesis_id", sa.String),  # made for the next result, not yet recorded
+    sa.Column("claimed_by", sa.String),  # the run (a UUID) working on it, if any
+    sa.Column("heartbeat_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in RESEARCH_STATUSES) + ")",
+                       name="research_status"),
+)
+
+# One row per validated hypothesis of a project; (project_id, position) is the key, so a job
+# delivered twice cannot record a result twice.
+research_results = sa.Table(
+    "research_results",
+    metadata,
+    sa.Column("project_id", sa.String, primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True, autoincrement=False),  # 1-based, the SSE event id
+    sa.Column("hypothesis_id", sa.String),
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("validation", sa.String),  # JSON: what POST /hypotheses/{id}/validate answers as ``result``
+    sa.Column("error", sa.String),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in RESEARCH_RESULT_STATUSES) + ")",
+                       name="research_result_status"),
+)
