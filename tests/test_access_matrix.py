@@ -166,6 +166,19 @@ def fresh_hypothesis(fixtures: Fixtures) -> str:
     return create_hypothesis(fixtures.store, OPERATOR, "matrix hypothesis", "quantum", keyring=keyring_for(settings))["id"]
 
 
+def fresh_research(fixtures: Fixtures) -> str:
+    """A research project in the dashboard's store whose one hypothesis fails (benchmark without evidence:
+    no validation row, so other tests' leaderboards stay as they are); its job runs at once."""
+    from helios_dash.crypto import keyring_for
+    from helios_dash.research import new_project, submit
+
+    runtime = fixtures.server.extensions[RUNTIME_KEY]
+    project_id = new_project(runtime.store, OPERATOR, name="matrix", domain="quantum", validator="benchmark",
+                             texts=["matrix hypothesis"], evidence=None, keyring=keyring_for(runtime.settings))
+    submit(runtime, project_id)
+    return project_id
+
+
 def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str) -> dict[str, list[Probe]]:
     """Concrete requests for every URL rule, keyed by endpoint (every method but HEAD and OPTIONS)."""
     pages = sorted((page.get("path_template") or page["path"]).replace("<algorithm_id>", algorithm_id)
@@ -217,6 +230,14 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
         "api.ingest_validations": [simple("/api/v1/validations", {400}, "POST", json=[{
             "id": "access-matrix-1", "algorithm": "Warm-Started VQE", "domain": "quantum", "quality": 150,
             "confidence": 0.5, "speedup": 1.0, "tests": 1, "created_at": "2026-06-15T12:00:00Z"}])],
+        # Research: the benchmark validator without evidence fails each hypothesis (no validation row).
+        "api.research_projects": [simple("/api/v1/research", {200})],
+        "api.create_research": [simple("/api/v1/research", {202}, "POST", json={
+            "name": "matrix", "domain": "quantum", "hypotheses": ["matrix"], "validator": "benchmark"})],
+        "api.research": [make("GET", "/api/v1/research/<fresh>", {200}, lambda actor: (
+            actor.client, {"path": f"/api/v1/research/{fresh_research(fx)}"}))],
+        "api.research_stream": [make("GET", "/api/v1/research/<fresh>/stream", {200}, lambda actor: (
+            actor.client, {"path": f"/api/v1/research/{fresh_research(fx)}/stream"}))],
         "api.domains": [simple("/api/v1/domains", {200})],
         "api.domain": [simple("/api/v1/domains/quantum", {200})],
         "api.algorithms": [simple("/api/v1/algorithms", {200})],
