@@ -22,11 +22,12 @@ from ..crypto import keyring_for
 from ..errors import BadRequest, UnsupportedMediaType
 from ..exports.json import envelope_meta
 from ..hypotheses import create_hypothesis, get_hypothesis, list_hypotheses, validate_hypothesis
-from ..hypotheses.service import check_domain, check_text
+from ..hypotheses.service import check_domain
 from ..runtime import current_runtime
 from ..validators import plugin_manager
 from .blueprint import api
 from .envelope import request_id
+from .models import HypothesisCreate, HypothesisValidate, ValidateRequest, parse_body
 
 MAX_PER_PAGE, DEFAULT_PER_PAGE = 100, 20
 
@@ -52,9 +53,9 @@ def list_hypotheses_route():
 @api.post("/hypotheses", endpoint="create_hypothesis")
 def create_hypothesis_route():
     """A new draft hypothesis: 201 with ``Location``."""
-    body = body_object()
-    made = create_hypothesis(store(), current_principal(), body.get("hypothesis"), body.get("domain"),
-                             keyring=keyring(), internal_notes=body.get("internal_notes"), context=audit_context())
+    body = parse_body(HypothesisCreate, body_object())
+    made = create_hypothesis(store(), current_principal(), body.hypothesis, body.domain,
+                             keyring=keyring(), internal_notes=body.internal_notes, context=audit_context())
     return success(as_json(made), status=201, location=f"{api.url_prefix}/hypotheses/{made['id']}")
 
 
@@ -67,9 +68,8 @@ def get_hypothesis_route(hypothesis_id: str):
 @api.post("/hypotheses/<hypothesis_id>/validate", endpoint="validate_hypothesis")
 def validate_hypothesis_route(hypothesis_id: str):
     """Run a validator on a stored hypothesis; the answer says validated (with ``result``) or failed (why)."""
-    body = body_object()
-    evidence = body.get("evidence")
-    done = validate_hypothesis(store(), current_principal(), hypothesis_id, validator_of(body, evidence), evidence,
+    body = parse_body(ValidateRequest, body_object())
+    done = validate_hypothesis(store(), current_principal(), hypothesis_id, validator_of(body), body.evidence,
                                keyring=keyring(), context=audit_context())
     return success(as_json(done))
 
@@ -77,31 +77,29 @@ def validate_hypothesis_route(hypothesis_id: str):
 @api.post("/hypotheses/validate", endpoint="create_and_validate_hypothesis")
 def create_and_validate_route():
     """The guide's one call: create the hypothesis, validate it, answer both (201 with ``Location``)."""
-    body = body_object()
-    evidence = body.get("evidence")
     # Everything checked before anything is written (the text first, as the guide's error example):
-    # a bad validator or domain creates no hypothesis.
-    check_text(body.get("hypothesis"))
-    check_domain(store(), body.get("domain"))
-    validator = validator_of(body, evidence)
+    # a bad body, validator or domain creates no hypothesis.
+    body = parse_body(HypothesisValidate, body_object())
+    check_domain(store(), body.domain)
+    validator = validator_of(body)
     principal, context = current_principal(), audit_context()
-    made = create_hypothesis(store(), principal, body.get("hypothesis"), body.get("domain"), keyring=keyring(),
-                             internal_notes=body.get("internal_notes"), context=context)
-    done = validate_hypothesis(store(), principal, made["id"], validator, evidence, keyring=keyring(),
+    made = create_hypothesis(store(), principal, body.hypothesis, body.domain, keyring=keyring(),
+                             internal_notes=body.internal_notes, context=context)
+    done = validate_hypothesis(store(), principal, made["id"], validator, body.evidence, keyring=keyring(),
                                context=context)
     return success(as_json(done), status=201, location=f"{api.url_prefix}/hypotheses/{made['id']}")
 
 
-def validator_of(body: dict, evidence) -> str:
+def validator_of(body: ValidateRequest | HypothesisValidate) -> str:
     """The validator the body names; else benchmark for evidence, demo in demo mode; else VALIDATION_ERROR."""
-    named = body.get("validator")
+    named = body.validator  # text, or absent: the model checked
     if named is not None:
-        if not isinstance(named, str) or plugin_manager().get(named) is None:
+        if plugin_manager().get(named) is None:
             available = ", ".join(v.key for v in plugin_manager().all() if v.plugin is not None)
             raise BadRequest(f"No validator called {named!r}; available: {available}.",
                              [{"field": "validator", "message": f"one of {available}"}])
         return named
-    if evidence is not None:
+    if body.evidence is not None:
         return "benchmark"
     if current_runtime().settings.demo_data:
         return "demo"
@@ -110,7 +108,10 @@ def validator_of(body: dict, evidence) -> str:
 
 
 def body_object() -> dict:
-    """The request's JSON object; 415 for another media type, VALIDATION_ERROR for anything but an object."""
+    """The request's JSON object; 415 for another media type, VALIDATION_ERROR for anything but an object.
+
+    Its fields are then checked by the route's model (``api.models``), which the OpenAPI document shows.
+    """
     raw = request.get_data(cache=False)
     if raw.strip() and not request.is_json:
         raise UnsupportedMediaType("Send the body as application/json.",

@@ -13,6 +13,7 @@ from ...runtime import get_store
 from ...services.ingest import ingest_records
 from ...services.validation_pages import page_validations
 from ..blueprint import api, json_body
+from ..models import batch_records
 from .answer import TTL_VALIDATIONS, answer, pagination
 from .plain import records
 from .query import read_list_query
@@ -32,7 +33,7 @@ NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-s
 @api.post("/validations", endpoint="ingest_validations")
 def ingest_validations():
     """Add a batch of validation records (JSON array or NDJSON), all or none, idempotent by ``id``."""
-    records = ndjson_body() if request.mimetype in NDJSON_TYPES else json_body()
+    records = batch_records(ndjson_body() if request.mimetype in NDJSON_TYPES else json_body())  # api.models
     result = ingest_records(get_store(), current_principal(), records, audit_context())
     data = {"records": result.rows_read, "inserted": result.inserted, "duplicates": result.duplicates,
             "domains_created": result.domains_created, "algorithms_created": result.algorithms_created,
