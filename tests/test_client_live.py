@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from helios_dash.client import (AuthenticationError, HeliosClient, NotFoundError, PermissionDeniedError,
-                                ValidationError)
+                                RateLimitError, ValidationError, retries)
 from helios_dash.demo import seed_demo
 from helios_dash.runtime import create_runtime
 from helios_dash.schema import validations
@@ -27,12 +27,14 @@ from tests.databases import DATABASES, database_url
 from tests.servers import serving
 
 SEEDED = 3000  # demo validations: a few pages of every list, seeded in seconds
+EXPORTS_PER_MINUTE = 5  # per token: the sixth export in a minute is the server's real 429
 
 
 @dataclass
 class LiveServer:
     url: str
-    tokens: dict[str, str]  # "editor" (read write export), "viewer" (read export), "service" (an editor's hlk_ key)
+    tokens: dict[str, str]  # "editor" (read write export), "viewer" (read export), "service" (an editor's hlk_ key),
+    # "limited" (a viewer's, spent by the rate-limit test)
     validations_by_domain: dict[str, int]  # counted in SQL before the server started
 
 
@@ -42,13 +44,15 @@ def live(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"client-live-{request.param}")
     with database_url(request.param, folder) as url:
         env = {"HELIOS_DATABASE_URL": url, "HELIOS_DEMO_DATA": "1", "HELIOS_DEMO_VALIDATIONS": str(SEEDED),
-               "HELIOS_SECRET_KEY": uuid.uuid4().hex, "HELIOS_ENCRYPTION_KEYS": Fernet.generate_key().decode()}
+               "HELIOS_SECRET_KEY": uuid.uuid4().hex, "HELIOS_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+               "HELIOS_RATE_LIMIT_EXPORTS": f"{EXPORTS_PER_MINUTE} per minute"}
         runtime = create_runtime(Settings.from_env(env))
         try:
             seed_demo(runtime.store, validations=SEEDED)
             tokens = {"editor": token_for(runtime.store, "editor", ("read", "write", "export")),
                       "viewer": token_for(runtime.store, "viewer", ("read", "export")),
-                      "service": token_for(runtime.store, "editor", ("read",), kind="service")}
+                      "service": token_for(runtime.store, "editor", ("read",), kind="service"),
+                      "limited": token_for(runtime.store, "viewer", ("read", "export"))}  # only the 429 test
             counted = runtime.store.rows(sa.select(validations.c.domain_id, sa.func.count().label("n"))
                                          .group_by(validations.c.domain_id))
         finally:
@@ -167,6 +171,29 @@ def test_errors_arrive_typed(live):
     assert isinstance(caught["stranger"], AuthenticationError) and caught["stranger"].status == 401
     for error in caught.values():  # the id the envelope quotes, from the X-Request-Id header
         assert error.request_id and error.request_id == error.response.json()["meta"]["request_id"]
+
+
+def test_the_servers_429_is_retried_after_its_retry_after_then_raised(live, monkeypatch):
+    waits = []
+
+    async def record(seconds):  # the wait is recorded, not slept: the window stays full
+        waits.append(seconds)
+
+    monkeypatch.setattr(retries, "pause", record)
+
+    async def go():
+        async with HeliosClient(live.tokens["limited"], base_url=live.url, max_retries=2) as client:
+            for _ in range(EXPORTS_PER_MINUTE):
+                assert await client.export_results()  # within the limit: the CSV
+            assert waits == []
+            with pytest.raises(RateLimitError) as caught:
+                await client.export_results()
+            return caught.value
+
+    error = run(go)
+    # A one-minute moving window: the server names at most 61 s (its whole seconds, rounded up).
+    assert error.status == 429 and error.code == "RATE_LIMITED" and 1 <= error.retry_after <= 61
+    assert len(waits) == 2 and all(1 <= wait <= 61 for wait in waits)  # two retries, each after Retry-After
 
 
 def test_a_service_key_goes_in_x_api_key(live):

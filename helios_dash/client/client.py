@@ -38,7 +38,7 @@ class HeliosClient:
     """An async client of one HELIOS server; close it with ``aclose()`` or use it as ``async with``."""
 
     def __init__(self, api_key: str, base_url: str = DEFAULT_BASE_URL, *, timeout: float = 30.0,
-                 max_retries: int = 3, max_retry_wait: float = 60.0, retry_busy: bool = True,
+                 max_retries: int = 3, max_retry_wait: float = 120.0, retry_busy: bool = True,
                  stream_read_timeout: float = 60.0, max_reconnects: int = 5,
                  transport: httpx.AsyncBaseTransport | None = None, headers: dict[str, str] | None = None):
         self.api_key = api_key
@@ -239,9 +239,11 @@ class HeliosClient:
                 return
 
     def iter_domains(self, **view) -> AsyncIterator[dict]:
+        """Every domain of the view."""
         return self.paginate("/domains", view)
 
     def iter_algorithms(self, **view) -> AsyncIterator[dict]:
+        """Every algorithm of the view."""
         return self.paginate("/algorithms", view)
 
     def iter_leaderboard(self, domain: str | None = None, **view) -> AsyncIterator[dict]:
@@ -251,12 +253,15 @@ class HeliosClient:
         return self.paginate(f"/leaderboard/{segment(domain)}", view)
 
     def iter_validations(self, **view) -> AsyncIterator[dict]:
+        """Every validation record of the view, newest first."""
         return self.paginate("/validations", view)
 
     def iter_hypotheses(self, **filters) -> AsyncIterator[dict]:
+        """Every hypothesis (``domain``, ``status``), newest first."""
         return self.paginate("/hypotheses", filters)
 
     def iter_research(self, **params) -> AsyncIterator[dict]:
+        """Every research project, newest first."""
         return self.paginate("/research", params)
 
     # -- the transport -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ class RetryPolicy:
     """
 
     max_retries: int = 3
-    max_wait: float = 60.0
+    max_wait: float = 120.0  # above 61 s: a per-minute window's Retry-After, rounded up, can reach it
     retry_busy: bool = True
     backoff: float = 1.0  # first wait when the server names none; doubled at each attempt
 
