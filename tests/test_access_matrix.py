@@ -59,6 +59,8 @@ def requirement(method: str, path: str, callback_output: str | None = None) -> s
         return PUBLIC  # sign-in, and the files every page (the sign-in page too) loads
     if path in ("/api/", UNKNOWN_API_PATH):
         return PUBLIC  # no endpoint there: a 404 envelope, nothing served
+    if path in ("/api/v1/openapi.json", "/api/docs"):
+        return PUBLIC  # the API's description and its page: no data, what an integrator reads first
     if path.startswith("/api/v1/audit"):
         return ADMIN
     if path.startswith("/api/v1/export/"):
@@ -194,7 +196,8 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
     any_method = ("GET", "POST", "PUT", "PATCH", "DELETE")
     fx = fixtures
     return {
-        "static": [simple("/static/helios.css", {404})],  # the server has no static folder: nothing to serve
+        "static": [simple("/static/vendor/swagger-ui/swagger-ui.css", {200}),  # /api/docs's files
+                   simple("/static/helios.css", {404})],
         "_dash_assets.static": [simple("/assets/helios.js", {200})],
         "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>": [simple(suite_file, {200})],
         "/_favicon.ico": [simple("/_favicon.ico", {200})],
@@ -212,6 +215,8 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
         "/_reload-hash": [simple("/_reload-hash", {200})],
         "api.export": [simple("/api/v1/export/leaderboard", {200}, "POST", json={"format": "json"})],
         "api.audit": [simple("/api/v1/audit", {200})],
+        "api.openapi": [simple("/api/v1/openapi.json", {200})],
+        "api_docs.page": [simple("/api/docs", {200})],
         "api.validators": [simple("/api/v1/validators", {200})],
         "api.hypotheses": [simple("/api/v1/hypotheses", {200})],
         "api.hypothesis": [make("GET", "/api/v1/hypotheses/<fresh>", {200}, lambda actor: (

@@ -46,6 +46,10 @@ ROUTES: dict[str, Rule] = {
     "/_favicon.ico": PUBLIC,
     # A path under /api that no endpoint serves: the 404 envelope tells nothing a list of routes would not.
     "api_fallback.unknown_endpoint": PUBLIC,
+    # The API's description and its page: no data, the same on every deployment (it is in the source),
+    # and what an integrator reads before holding a key. Swagger UI's files are under "static".
+    "api.openapi": PUBLIC,
+    "api_docs.page": PUBLIC,
     # The dashboard: pages, and what the renderer fetches to draw them.
     "/": READ,
     "/<path:path>": READ,
