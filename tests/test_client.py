@@ -226,6 +226,23 @@ def test_a_body_that_is_not_the_envelope_still_maps_by_status():
     assert caught.value.code == "HTTP_502" and caught.value.status == 502 and "Bad gateway" in caught.value.message
 
 
+def test_a_redirect_is_not_followed_with_the_key():
+    hosts = []
+
+    def handler(request):
+        hosts.append(request.url.host)
+        return httpx.Response(301, headers={"Location": "https://elsewhere.test/api/v1/domains"})
+
+    async def go():
+        async with client_with(handler, key="hlk_secret") as client:
+            await client.list_domains()
+
+    with pytest.raises(HeliosError) as caught:
+        run(go)
+    assert hosts == ["helios.test"] and caught.value.status == 301
+    assert "https://elsewhere.test/api/v1/domains" in caught.value.message
+
+
 # -- retries --------------------------------------------------------------------------------------------
 
 def counting(responses):

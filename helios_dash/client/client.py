@@ -292,7 +292,7 @@ class HeliosClient:
                 if delay is None:
                     raise HeliosConnectionError(f"{method} {path}: {error.__class__.__name__}: {error}") from error
             else:
-                if response.status_code < 400:
+                if response.status_code < 300 or response.status_code == 304:
                     return response
                 delay = self.retry.delay_after_response(response, attempt)
                 if delay is None:

@@ -93,6 +93,9 @@ def _envelope_error(response: httpx.Response) -> tuple[str, str, list]:
         return (str(error.get("code") or f"HTTP_{response.status_code}"),
                 str(error.get("message") or response.reason_phrase),
                 details if isinstance(details, list) else [])
+    if response.is_redirect:  # never followed: X-API-Key would travel to wherever it points
+        return (f"HTTP_{response.status_code}",
+                f"Redirected to {response.headers.get('Location')}; use that address as base_url.", [])
     text = response.text.strip()[:200] if _readable(response) else ""
     return f"HTTP_{response.status_code}", text or response.reason_phrase or "error", []
 
