@@ -154,6 +154,26 @@ def test_every_endpoint_reaches_its_path():
                     "GET /api/v1/research", "POST /api/v1/export/leaderboard"]
 
 
+def test_iter_export_yields_the_file_in_chunks_and_raises_typed_errors():
+    content = b"algorithm_id,name\n" + b"a,b\n" * 50_000
+
+    def handler(request):
+        if json.loads(request.content) == {"format": "csv", "sections": ["table"]}:
+            return httpx.Response(200, stream=DroppingStream([content[:1000], content[1000:]], None))
+        return failure(404, "NOT_FOUND", "No export called 'nope'.")
+
+    async def go():
+        async with client_with(handler) as client:
+            chunks = [chunk async for chunk in client.iter_export("algorithms", {"format": "csv"}, sections=["table"])]
+            with pytest.raises(NotFoundError):
+                async for _ in client.iter_export("nope"):
+                    pass
+            return chunks
+
+    chunks = run(go)
+    assert b"".join(chunks) == content
+
+
 def test_view_parameters_repeat_lists_drop_none_and_write_dates():
     seen = []
 

@@ -179,7 +179,7 @@ class HeliosClient:
                 async with self.client.stream("GET", url, headers=headers,
                                               timeout=httpx.Timeout(self.timeout, read=self.stream_read_timeout)
                                               ) as response:
-                    if response.status_code >= 400:
+                    if response.status_code >= 300:  # redirects too: never followed
                         await response.aread()
                         delay = self.retry.delay_after_response(response, failures)
                         if delay is None:
@@ -211,7 +211,7 @@ class HeliosClient:
         """Any export as chunks as they arrive, for files too large to hold in memory."""
         async with self.client.stream("POST", self.url(f"/export/{segment(kind)}"),
                                       json={**(config or {}), **options}) as response:
-            if response.status_code >= 400:
+            if response.status_code >= 300:  # redirects too: never followed
                 await response.aread()
                 raise error_for(response)
             async for chunk in response.aiter_bytes():
