@@ -47,8 +47,10 @@ def fill_sign_in_form(dash_duo, email: str, password: str = DEMO_PASSWORD, timeo
 def open_shared_link(dash_duo, url: str, email: str = "viewer@demo.helios") -> None:
     """Open ``url`` as a colleague would: a browser with no cookies, sent to sign in, then back to
     exactly that address. Only the URL carries the view."""
-    dash_duo.driver.delete_all_cookies()
+    # Leave the page first: its callbacks still in flight would otherwise either reach the server
+    # without the cookie (a 401 in the console) or bring the session cookie back in their answer.
     dash_duo.driver.get("about:blank")
+    dash_duo.driver.execute_cdp_cmd("Network.clearBrowserCookies", {})
     dash_duo.driver.get(url)
     assert "/login?next=" in dash_duo.driver.current_url, dash_duo.driver.current_url
     fill_sign_in_form(dash_duo, email)
