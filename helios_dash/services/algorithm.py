@@ -19,7 +19,7 @@ from ..queries.algorithm import select_algorithm, select_algorithm_slot_sums, se
 from ..queries.algorithms import add_quality_interval
 from ..queries._buckets import local_period_start
 from ..queries.leaderboard import RANK_ORDER
-from .cached import per_data_version
+from .cached import TTL_ALGORITHM, per_data_version
 from .leaderboard import rank_algorithms
 from .redaction import NOBODY, redact
 
@@ -57,7 +57,7 @@ def find_algorithm(algorithm_id: str, principal: Principal = NOBODY) -> dict | N
     return None if found is None else redact(found, principal)
 
 
-@per_data_version
+@per_data_version(ttl=TTL_ALGORITHM)
 def read_algorithm(algorithm_id: str) -> dict | None:
     """The whole catalog entry, sensitive fields included (callers redact: ``find_algorithm``)."""
     found = select_algorithm(get_store(), algorithm_id)
@@ -81,7 +81,7 @@ def rank_in_domain(about: dict, filters: Filters) -> tuple[dict | None, int]:
     return {key: (None if pd.isna(value) else value) for key, value in row.items()}, len(board)
 
 
-@per_data_version
+@per_data_version(ttl=TTL_ALGORITHM)
 def track_rank(algorithm_id: str, domain_id: str, filters: Filters) -> pd.DataFrame:
     """Per period of ``filters.granularity`` (local to ``filters.tz``): the algorithm's means, interval and rank.
 

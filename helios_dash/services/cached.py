@@ -6,19 +6,28 @@ import functools
 from ..runtime import cache
 from .live import current_data_version
 
+# The guide's caching TTLs (seconds): how long an unchanged answer is kept, never past a write.
+TTL_LEADERBOARD, TTL_ALGORITHM = 300, 3600
 
-def per_data_version(function):
+
+def per_data_version(function=None, *, ttl: int | None = None):
     """Cache ``function(*args)`` (hashable, repr-stable args) until the data version changes.
 
+    The key holds the data version, so an answer is never older than the last write; ``ttl``
+    (seconds; default: the cache's) only bounds how long an unchanged answer is kept, as the
+    guide's TTLs ask (``@per_data_version(ttl=3600)``).
     Never pass a Principal: cache the whole value and redact after the cache (services.redaction),
     so one entry serves every role and no role's view reaches another.
     """
+    if function is None:
+        return functools.partial(per_data_version, ttl=ttl)
+
     def run(_version, *args, **kwargs):
         return function(*args, **kwargs)
 
     # flask-caching keys memoized functions by module and qualified name.
     run.__module__, run.__qualname__ = function.__module__, f"{function.__qualname__}.versioned"
-    memoized = cache.memoize()(run)
+    memoized = cache.memoize(timeout=ttl)(run)
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):

@@ -9,7 +9,7 @@ from ..errors import BadRequest
 from ..runtime import get_store
 from ..filters import Filters
 from ..queries import select_leaderboard
-from .cached import per_data_version
+from .cached import TTL_LEADERBOARD, per_data_version
 
 # Columns a leaderboard may be sorted by, in the ``sort`` parameter: ``column:asc|desc``,
 # comma-separated for several keys (``mean_speedup:desc,tests:desc``).
@@ -19,7 +19,7 @@ DIRECTIONS = {"asc": True, "desc": False}
 DEFAULT_SORT = [("rank", True)]
 
 
-@per_data_version
+@per_data_version(ttl=TTL_LEADERBOARD)
 def rank_algorithms(filters: Filters) -> pd.DataFrame:
     """The view's leaderboard (see ``select_leaderboard``) in ``filters.sort`` order, rank by default."""
     board = add_rank_ranges(select_leaderboard(get_store(), filters))
