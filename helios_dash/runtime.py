@@ -22,6 +22,7 @@ from .errors import StoreError
 from .exports.charts import ChartRenderer
 from .jobs.runner import make_jobs
 from .realtime.bus import make_bus
+from .research.job import attach as attach_research_jobs  # importing it registers the "research" job
 from .services.live import TickCache
 from .settings import Settings
 from .store import Store, open_store
@@ -66,6 +67,7 @@ def create_runtime(settings: Settings) -> Runtime:
     # afresh instead of waiting for its tick: new data shows at the first poll after the write.
     bus.subscribe(lambda event, _payload: token.invalidate() if event == DATA_CHANGED else None)
     atexit.register(runtime.renderer.close)  # no Chromium outlives the process
+    attach_research_jobs(runtime)  # research jobs of this store run on this runtime (a worker's too)
     return runtime
 
 
