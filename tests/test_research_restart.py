@@ -4,6 +4,7 @@ Rows are left as a dead process leaves them (claimed by a run that no longer bea
 recorded, the next hypothesis made but not validated; or queued with no job), then a new runtime
 and server start over the same database: the projects are resumed, never lost, and nothing is
 recorded or validated twice; a project that cannot go on is marked failed with the reason.
+Scale-out: a ``helios-dash worker`` process runs the job from the shared Redis queue.
 """
 from __future__ import annotations
 
@@ -185,3 +186,51 @@ def test_a_message_delivered_twice_records_each_result_once(runtime, monkeypatch
                                  .order_by(research_results.c.position))
     assert [r["position"] for r in results] == [1, 2, 3]
     assert count(runtime.store, hypotheses) == 3 and count(runtime.store, validations) == 3
+
+
+def test_scale_out_a_helios_dash_worker_runs_the_job_from_the_shared_queue(tmp_path):
+    """PostgreSQL + Redis: the server only queues; a ``helios-dash worker`` process (its own runtime, from its
+    environment) validates the hypotheses; the server reads the progress from the rows."""
+    import os
+    import subprocess
+    from contextlib import ExitStack
+    from dataclasses import replace
+
+    from tests.auth import token_for
+    from tests.databases import postgres_database
+    from tests.deployment import HELIOS_CLI, redis_database
+    from tests.servers import ROOT
+
+    with ExitStack() as stack:
+        url, redis_url = stack.enter_context(postgres_database()), stack.enter_context(redis_database())
+        runtime = create_runtime(replace(settings_for(url), redis_url=redis_url))
+        stack.callback(runtime.close)
+        prepare(runtime.store)
+        server = create_server(runtime=runtime)
+        server.config.update(TESTING=True)
+        env = {**os.environ, "HELIOS_DATABASE_URL": url, "HELIOS_REDIS_URL": redis_url, "HELIOS_DEMO_DATA": "0",
+               "HELIOS_ENCRYPTION_KEYS": KEY, "HELIOS_SECRET_KEY": "research-worker-test"}
+        log = open(tmp_path / "worker.log", "w")
+        stack.callback(log.close)
+        worker = subprocess.Popen([*HELIOS_CLI, "worker"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+        def stop_worker():
+            worker.terminate()
+            worker.wait(DEADLINE)
+
+        stack.callback(stop_worker)
+        client = server.test_client()
+        headers = {"Authorization": f"Bearer {token_for(runtime.store, 'editor', ('read', 'write'))}"}
+        response = client.post("/api/v1/research", json={"name": "scale-out", "domain": "quantum",
+                                                          "hypotheses": TEXTS[:2], "validator": "demo"},
+                               headers=headers)
+        assert response.status_code == 202, response.get_json()
+        deadline, data = time.monotonic() + DEADLINE, None
+        while time.monotonic() < deadline:
+            data = client.get(response.headers["Location"], headers=headers).get_json()["data"]
+            if data["status"] in ("completed", "failed"):
+                break
+            time.sleep(0.1)
+        assert data["status"] == "completed", (data, (tmp_path / "worker.log").read_text()[-2000:])
+        assert [r["status"] for r in data["results"]] == ["validated", "validated"]
+        assert count(runtime.store, validations) == 2
