@@ -174,6 +174,7 @@ def test_the_stream_sends_each_result_then_end_and_resumes_after_last_event_id(c
 
 def test_the_stream_beats_while_waiting_and_follows_the_job_to_its_end(client, runtime, store, monkeypatch):
     monkeypatch.setenv("HELIOS_SSE_HEARTBEAT", "0.01")
+    client.get("/api/v1/research")  # the server's first request (which resumes queued projects) is behind us
     # A queued project nobody runs yet: the stream can only wait (and beat) until the test runs it.
     project_id = new_project(store, OPERATOR, name="held", domain="quantum", validator="demo", texts=TEXTS[:2],
                              evidence=None, keyring=keyring(runtime))
