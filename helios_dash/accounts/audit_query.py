@@ -17,6 +17,7 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 MAX_TEXT = 200  # longer than any actor, e-mail, action or resource type
+CONTROL = re.compile("[\x00-\x1f\x7f]")
 UNENCODED_PLUS = re.compile(r"(:\d\d(?:\.\d+)?) (\d\d:?\d\d)$")  # a time, a space, an offset
 
 
@@ -40,6 +41,8 @@ class AuditQuery:
             text = (params.get(name) or "").strip()
             if len(text) > MAX_TEXT:
                 problems.append({"field": name, "message": f"at most {MAX_TEXT} characters"})
+            elif CONTROL.search(text):  # PostgreSQL refuses NUL in text: a 400, not its DataError's 500
+                problems.append({"field": name, "message": "contains control characters"})
             elif text:
                 values[name] = text
         for name in ("start", "end"):
