@@ -218,6 +218,8 @@ def keyring(runtime):
     ({"validator": "oracle"}, "validator"),
     ({"validator": DROP}, "validator"),  # outside demo mode, without evidence: name one
     ({"evidence": [1, 2]}, "evidence"),
+    ({"name": "nul\x00"}, "name"),
+    ({"domain": "quan\x00tum"}, "domain"),
     ({"hypothesis": "the guide's singular"}, "hypothesis"),  # a misspelt field is named, not ignored
 ])
 def test_bad_bodies_are_400_envelopes_naming_the_field(client, store, changes, field):
@@ -239,7 +241,8 @@ def test_bodies_that_are_not_json_objects(client, store, kwargs, status):
 
 
 def test_unknown_projects_are_404(client):
-    for path in ("/api/v1/research/res_missing", "/api/v1/research/res_missing/stream"):
+    for path in ("/api/v1/research/res_missing", "/api/v1/research/res_missing/stream",
+                 "/api/v1/research/res_%00", f"/api/v1/research/res_{'0' * 32}"):
         response = client.get(path)
         assert response.status_code == 404 and response.get_json()["error"]["code"] == "NOT_FOUND"
 

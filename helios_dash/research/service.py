@@ -8,6 +8,7 @@ them as it always does.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import asdict
 
@@ -24,6 +25,7 @@ from ..store import Store
 
 API_ROOT = "/api/v1/research"
 ACTIVE = ("queued", "running")
+PROJECT_ID = re.compile(r"res_[0-9a-f]{32}")
 
 
 def new_project(store: Store, by: Principal, *, name: str, domain: str, validator: str, texts: list[str],
@@ -48,7 +50,9 @@ def new_project(store: Store, by: Principal, *, name: str, domain: str, validato
 def get_research(store: Store, by: Principal, project_id: str, *, keyring: Keyring) -> dict:
     """One project with its results so far; NotFound for an unknown id."""
     require(by, "viewer")
-    rows = store.rows(sa.select(research_projects).where(research_projects.c.id == str(project_id)))
+    # Not one of ours (a NUL byte, say, which PostgreSQL refuses in a parameter): not found, unasked.
+    rows = store.rows(sa.select(research_projects).where(research_projects.c.id == str(project_id))) \
+        if PROJECT_ID.fullmatch(str(project_id)) else []
     if not rows:
         raise NotFound(f"No research project {project_id}.")
     return describe(rows[0], results_of(store, rows[0]["id"]), texts_of(rows[0], keyring))

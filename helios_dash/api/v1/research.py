@@ -115,7 +115,7 @@ def last_event_id() -> int:
     if not raw.strip().isdigit():
         raise BadRequest("Last-Event-ID is the id of the last event received (a whole number).",
                          [{"field": "Last-Event-ID", "message": "a whole number"}])
-    return int(raw.strip())
+    return min(int(raw.strip()), 2**31 - 1)  # beyond any index, and within an INTEGER column's range
 
 
 def heartbeat_seconds() -> float:

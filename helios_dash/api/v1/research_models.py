@@ -27,6 +27,14 @@ class ResearchRequest(BaseModel):
                                                     "benchmark with evidence, demo in demo mode.")
     evidence: dict | None = Field(None, description="Evidence passed to the validator for every hypothesis.")
 
+    @field_validator("name", "domain", "validator")
+    @classmethod
+    def no_nul(cls, value: str | None) -> str | None:
+        """No NUL character (PostgreSQL cannot store one in text)."""
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
+
     @field_validator("hypotheses")
     @classmethod
     def each_text_fits(cls, texts: list[str]) -> list[str]:
