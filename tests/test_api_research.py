@@ -220,6 +220,8 @@ def keyring(runtime):
     ({"evidence": [1, 2]}, "evidence"),
     ({"name": "nul\x00"}, "name"),
     ({"domain": "quan\x00tum"}, "domain"),
+    ({"hypotheses": ["lone \ud800 surrogate"]}, "hypotheses.0"),
+    ({"evidence": {"baseline_timings": [float("nan")]}}, "evidence"),
     ({"hypothesis": "the guide's singular"}, "hypothesis"),  # a misspelt field is named, not ignored
 ])
 def test_bad_bodies_are_400_envelopes_naming_the_field(client, store, changes, field):

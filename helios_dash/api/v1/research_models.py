@@ -2,6 +2,7 @@
 and ``ResearchResult`` describe the answers (helpers/research_contract.md; the OpenAPI document uses them)."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Literal
 
@@ -29,22 +30,42 @@ class ResearchRequest(BaseModel):
 
     @field_validator("name", "domain", "validator")
     @classmethod
-    def no_nul(cls, value: str | None) -> str | None:
-        """No NUL character (PostgreSQL cannot store one in text)."""
-        if value is not None and "\x00" in value:
-            raise ValueError("must not contain a NUL character")
-        return value
+    def storable(cls, value: str | None) -> str | None:
+        """Text a database can store: UTF-8 (no lone surrogates), no NUL character."""
+        return None if value is None else _storable(value)
 
     @field_validator("hypotheses")
     @classmethod
     def each_text_fits(cls, texts: list[str]) -> list[str]:
-        """Every text non-empty after trimming and at most MAX_TEXT characters."""
+        """Every text storable, non-empty after trimming and at most MAX_TEXT characters."""
         for text in texts:
+            _storable(text)
             if not text.strip():
                 raise ValueError("a hypothesis text cannot be empty")
             if len(text) > MAX_TEXT:
                 raise ValueError(f"a hypothesis text is at most {MAX_TEXT:,} characters")
         return [text.strip() for text in texts]
+
+    @field_validator("evidence")
+    @classmethod
+    def plain_json(cls, evidence: dict | None) -> dict | None:
+        """JSON as the standard has it: finite numbers (Python's parser lets NaN and Infinity through)."""
+        if evidence is not None:
+            try:
+                json.dumps(evidence, allow_nan=False, ensure_ascii=False).encode("utf-8")
+            except (ValueError, UnicodeEncodeError):
+                raise ValueError("must be plain JSON: finite numbers, valid Unicode") from None
+        return evidence
+
+
+def _storable(text: str) -> str:
+    if "\x00" in text:
+        raise ValueError("must not contain a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode (no lone surrogates)") from None
+    return text
 
 
 class Answer(BaseModel):
