@@ -234,3 +234,20 @@ def test_scale_out_a_helios_dash_worker_runs_the_job_from_the_shared_queue(tmp_p
         assert data["status"] == "completed", (data, (tmp_path / "worker.log").read_text()[-2000:])
         assert [r["status"] for r in data["results"]] == ["validated", "validated"]
         assert count(runtime.store, validations) == 2
+
+
+def test_an_unexpected_error_fails_the_project_with_the_reason(runtime, monkeypatch):
+    """A bug is not retried for ever: the project says what stopped it (a database error is retried instead)."""
+    from dataclasses import replace
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in a validator's wrapper")
+
+    monkeypatch.setattr(job, "validate_hypothesis", broken)
+    runtime.settings = replace(runtime.settings, encryption_keys=(KEY,))
+    prepare(runtime.store)
+    project_id = new_project(runtime.store, editor_of(runtime.store), name="bug", domain="quantum",
+                             validator="demo", texts=TEXTS[:1], evidence=None, keyring=keyring_for(runtime.settings))
+    assert run_project(runtime, project_id) == "failed"
+    row = job.project_row(runtime.store, project_id)
+    assert row["status"] == "failed" and "RuntimeError: a bug" in row["error"] and row["claimed_by"] is None

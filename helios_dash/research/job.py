@@ -13,7 +13,8 @@ thread renews ``heartbeat_at`` every HEARTBEAT_SECONDS; a claim whose heartbeat 
 CLAIM_STALE_SECONDS belongs to a dead process and may be taken over. The queue delivers at least
 once, so a run skips the positions already recorded, reuses a hypothesis it made but had not yet
 recorded (``pending_hypothesis_id``), and records a result only while it still holds the claim;
-``(project_id, position)`` is the results' key, so nothing is ever recorded twice.
+``(project_id, position)`` is the results' key, so nothing is ever recorded twice. A database
+error releases the claim and lets the runner retry; any other error fails the project with the reason.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from ..accounts.users import get_user
 from ..crypto import keyring_for
 from ..errors import HeliosError
 from ..hypotheses.service import create_hypothesis, validate_hypothesis
-from ..jobs.registry import register
+from ..jobs.registry import describe_error, register
 from ..schema import hypotheses, research_projects, research_results, validations
 from ..validators import plugin_manager
 from .service import ACTIVE, context_from_json, principal_from_json, project_row, texts_of
@@ -102,9 +103,12 @@ def run_project(runtime, project_id: str) -> str | None:
     try:
         with heartbeat:
             status = work_through(runtime, project_id, run, heartbeat)
-    except Exception:
-        release(store, project_id, run)  # the runner tries again, and may claim at once
+    except sa.exc.DBAPIError:
+        release(store, project_id, run)  # the database hiccuped: the runner tries again, and may claim at once
         raise
+    except Exception as error:  # a bug will not go away on a retry: say so on the project
+        log.exception("Research %s stopped by an unexpected error", project_id)
+        status = finish(store, project_id, run, "failed", f"Stopped by an unexpected error: {describe_error(error)}")
     if status in ("completed", "failed"):
         row = project_row(store, project_id)
         runtime.bus.publish(EVENT_COMPLETED, {"id": project_id, "status": status, "done": row["done"],
