@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from ..accounts.clock import as_utc, now
 from ..accounts.users import get_user
 from ..crypto import keyring_for
-from ..errors import HeliosError
+from ..errors import HeliosError, QueryTimeout, StoreError
 from ..hypotheses.service import create_hypothesis, validate_hypothesis
 from ..jobs.registry import describe_error, register
 from ..schema import hypotheses, research_projects, research_results, validations
@@ -103,7 +103,7 @@ def run_project(runtime, project_id: str) -> str | None:
     try:
         with heartbeat:
             status = work_through(runtime, project_id, run, heartbeat)
-    except sa.exc.DBAPIError:
+    except (sa.exc.DBAPIError, StoreError, QueryTimeout):
         release(store, project_id, run)  # the database hiccuped: the runner tries again, and may claim at once
         raise
     except Exception as error:  # a bug will not go away on a retry: say so on the project
