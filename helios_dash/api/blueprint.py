@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from flask import Blueprint, Response, current_app, g, request, stream_with_context
 from werkzeug.exceptions import HTTPException
@@ -24,6 +25,18 @@ API_ROOT = "/api"
 api_fallback = Blueprint("api_fallback", __name__)
 FALLBACK_ENDPOINT = "api_fallback.unknown_endpoint"
 CACHE_CONTROL_KEY = "api_cache_control"  # set on ``g`` by a cacheable read; applied after the guard's no-store
+
+
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
+
+
+@api.url_value_preprocessor
+def refuse_control_characters(endpoint, values) -> None:
+    """A path segment with a control character names nothing: 404 (PostgreSQL would refuse a NUL with a 500)."""
+    for name, value in (values or {}).items():
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise NotFound(f"No resource at {request.path!r}.",
+                           [{"field": name, "message": "contains control characters"}])
 
 
 @api.post("/export/<kind>")

@@ -25,7 +25,7 @@ from ..hypotheses import create_hypothesis, get_hypothesis, list_hypotheses, val
 from ..hypotheses.service import check_domain
 from ..runtime import current_runtime
 from ..validators import plugin_manager
-from .blueprint import api
+from .blueprint import CONTROL_CHARACTERS, api
 from .envelope import request_id
 from .models import HypothesisCreate, HypothesisValidate, ValidateRequest, parse_body
 
@@ -42,8 +42,10 @@ def list_validators():
 def list_hypotheses_route():
     """A page of hypotheses, newest first; filters ``domain`` and ``status``."""
     page, per_page = page_numbers()
-    found, total = list_hypotheses(store(), current_principal(), keyring=keyring(),
-                                   domain=request.args.get("domain") or None,
+    domain = request.args.get("domain") or None
+    if domain is not None and CONTROL_CHARACTERS.search(domain):  # PostgreSQL refuses NUL: a 400, not a 500
+        raise BadRequest("domain must be a domain id.", [{"field": "domain", "message": "contains control characters"}])
+    found, total = list_hypotheses(store(), current_principal(), keyring=keyring(), domain=domain,
                                    status=request.args.get("status") or None,
                                    limit=per_page, offset=(page - 1) * per_page)
     paging = {"page": page, "per_page": per_page, "total": total, "pages": max(1, -(-total // per_page))}

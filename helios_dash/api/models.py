@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, StrictFloat, StrictInt, StrictStr, StringConstraints
-from pydantic import ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StrictFloat, StrictInt, StrictStr
+from pydantic import StringConstraints, ValidationError
 
 from ..errors import BadRequest
 from ..hypotheses.service import MAX_NOTES, MAX_TEXT
@@ -36,7 +36,16 @@ class Open(BaseModel):
 
 
 # -- requests ---------------------------------------------------------------------------------
-HypothesisText = Annotated[str, StringConstraints(pattern=r"\S", max_length=MAX_TEXT)]  # not blank
+def no_nul(text: str) -> str:
+    """PostgreSQL stores no NUL character in text: refused here as a bad field, never a database error."""
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
+Text = Annotated[str, AfterValidator(no_nul)]
+Name = Annotated[StrictStr, AfterValidator(no_nul)]
+HypothesisText = Annotated[Text, StringConstraints(pattern=r"\S", max_length=MAX_TEXT)]  # not blank
 Evidence = Annotated[dict[str, Any], Field(description="the validator's input; benchmark reads baseline_timings, "
                                                        "candidate_timings, tests_passed, tests_total")]
 
@@ -45,15 +54,15 @@ class HypothesisCreate(Open):
     """POST /hypotheses: the guide's field names."""
 
     hypothesis: HypothesisText = Field(description="the hypothesis text (encrypted at rest)")
-    domain: Annotated[str, StringConstraints(pattern=r"\S")] = Field(description="an existing domain's id")
-    internal_notes: Annotated[str, StringConstraints(max_length=MAX_NOTES)] | None = Field(
+    domain: Annotated[Text, StringConstraints(pattern=r"\S")] = Field(description="an existing domain's id")
+    internal_notes: Annotated[Text, StringConstraints(max_length=MAX_NOTES)] | None = Field(
         None, description="kept from viewers")
 
 
 class ValidateRequest(Open):
     """POST /hypotheses/{id}/validate: which validator, and what it reads."""
 
-    validator: StrictStr | None = Field(None, description="a name from GET /validators; default benchmark with "
+    validator: Name | None = Field(None, description="a name from GET /validators; default benchmark with "
                                                             "evidence, demo in demo mode")
     evidence: Evidence | None = None
 
@@ -61,7 +70,7 @@ class ValidateRequest(Open):
 class HypothesisValidate(HypothesisCreate):
     """POST /hypotheses/validate: create and validate in one call (the guide's client); the text is checked first."""
 
-    validator: StrictStr | None = ValidateRequest.model_fields["validator"]
+    validator: Name | None = ValidateRequest.model_fields["validator"]
     evidence: Evidence | None = None
 
 
@@ -290,47 +299,6 @@ class AuditEntry(Open):
     changes: dict[str, Any] | None
     prev_hash: str | None
     hash: str
-
-
-# -- research (the contract in /work/helpers/research_contract.md; api.openapi prefers v1.research_models) --
-class ResearchCreate(Open):
-    """POST /research: validate several hypotheses in the background."""
-
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    domain: str
-    hypotheses: Annotated[list[HypothesisText], Field(min_length=1, max_length=50)]
-    validator: StrictStr | None = None
-    evidence: Evidence | None = None
-
-
-class ResearchProgress(BaseModel):
-    done: int
-    total: int
-    percent: float
-
-
-class ResearchResult(Open):
-    index: int
-    hypothesis_id: str
-    hypothesis: str
-    status: Literal["validated", "failed"]
-    validation: dict[str, Any] | None
-    error: str | None
-
-
-class Research(Open):
-    id: str
-    name: str
-    domain: str
-    validator: str
-    status: Literal["queued", "running", "completed", "failed"]
-    progress: ResearchProgress
-    results: list[ResearchResult]
-    error: str | None
-    created_at: Stamp
-    started_at: Stamp | None
-    finished_at: Stamp | None
-    links: dict[str, str]
 
 
 # -- checking a body --------------------------------------------------------------------------

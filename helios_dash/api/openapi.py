@@ -7,7 +7,7 @@ documentation pages load Swagger UI, Redoc and Scalar from unpkg and jsdelivr. W
 beyond that is ``model_json_schema()`` plus a table, which is this module: the same models check
 the bodies (``api.models.parse_body``) and make the schemas here, so the two cannot drift.
 
-Only operations the app serves are listed (the research routes appear once they are mounted), and
+Only operations the app serves are listed (a resource not mounted is not described), and
 ``tests/test_openapi.py`` fails for a route under /api/v1 that the table below does not describe.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ..filters import GRANULARITIES
 from ..reports.vocabulary import EXPORT_FORMATS, EXPORT_KINDS
 from ..schema import HYPOTHESIS_STATUSES
 from . import models as m
+from .v1 import research_models as research
 from .blueprint import api
 from .v1.query import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
@@ -93,7 +94,7 @@ def page_params(max_per_page: int = MAX_PER_PAGE, default: int = DEFAULT_PER_PAG
 LIST = VIEW + page_params()
 DOMAIN, ALGORITHM = path_param("domain", "a domain id"), path_param("algorithm_id", "an algorithm id")
 HYPOTHESIS = path_param("hypothesis_id", "a hypothesis id (hyp_...)")
-RESEARCH = path_param("research_id", "a research project id")
+RESEARCH = path_param("project_id", "a research project id")
 BODY = (400, 413, 415)
 EXPORT_CONTENT = {EXPORT_FORMATS[name].media_type.split(";")[0]: {"schema": {"type": "string"}}
                   for name in EXPORT_FORMATS if name != "json"}
@@ -139,13 +140,13 @@ OPERATIONS: tuple[Op, ...] = (
        tuple(query(name, TEXT) for name in ("actor", "action", "resource_type"))
        + (query("start", {"type": "string", "format": "date"}), query("end", {"type": "string", "format": "date"}))
        + page_params(200, 50), data=[m.AuditEntry], paged=True, errors=(400,)),
-    Op("POST", "/research", "start_research", "Start a research project (validated in the background)", "research",
-       body=m.ResearchCreate, data=m.Research, status=202, location=True, errors=BODY),
-    Op("GET", "/research", "research_projects", "Research projects, newest first", "research", page_params(),
-       data=[m.Research], paged=True, errors=(400,)),
-    Op("GET", "/research/{research_id}", "research", "A research project's status, progress and results",
-       "research", (RESEARCH,), data=m.Research, errors=(404,)),
-    Op("GET", "/research/{research_id}/stream", "research_stream", "Results as Server-Sent Events", "research",
+    Op("POST", "/research", "create_research", "Start a research project (validated in the background)",
+       "research", body=research.ResearchRequest, data=research.Research, status=202, location=True, errors=BODY),
+    Op("GET", "/research", "research_projects", "Research projects, newest first", "research",
+       page_params(100, 20), data=[research.Research], paged=True, linked=True, cached=True, errors=(400,)),
+    Op("GET", "/research/{project_id}", "research", "A research project's status, progress and results",
+       "research", (RESEARCH,), data=research.Research, cached=True, errors=(404,)),
+    Op("GET", "/research/{project_id}/stream", "research_stream", "Results as Server-Sent Events", "research",
        (RESEARCH, {"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "string"},
                    "description": "resume after this result"}),
        errors=(404,), content={"text/event-stream": {"schema": {"type": "string"}}}),
