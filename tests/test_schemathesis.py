@@ -32,7 +32,7 @@ from tests.auth import token_for
 from tests.conftest import UNLIMITED
 from tests.databases import DATABASES, database_url
 
-MAX_EXAMPLES = 10
+MAX_EXAMPLES = 25
 DEMO_VALIDATIONS = 1_000
 SCOPES = {"viewer": ("read", "export"), "editor": ("read", "write", "export"),
           "admin": ("read", "write", "export", "admin")}
