@@ -3,6 +3,7 @@ keys from HELIOS_ENCRYPTION_KEYS checked at start, typed errors for a missing or
 demo key file, and rotate-keys re-encrypting under the first key in resumable batches."""
 from __future__ import annotations
 
+import json
 import os
 import stat
 
@@ -174,6 +175,26 @@ def test_rotation_re_encrypts_under_the_first_key_in_batches_and_resumes(store, 
     assert verify_chain(store).ok
 
 
+def test_rotation_re_encrypts_research_projects_too(store, store_url):
+    """A research project's hypothesis list is a secret too: after rotation the new key alone opens it."""
+    from helios_dash.research.service import new_project
+
+    add_domain(store)
+    texts = [SECRET_TEXT, "a second hypothesis"]
+    project_id = new_project(store, OPERATOR, name="rotation", domain="quantum", validator="demo", texts=texts,
+                             evidence=None, keyring=Keyring([OLD]))
+    result = rotate_keys(store, Keyring([NEW, OLD]), OPERATOR)
+    assert (result.checked, result.rotated) == (1, 1)  # no hypothesis rows yet: the project is the one secret
+    engine = sa.create_engine(store_url)
+    try:
+        with engine.connect() as conn:
+            token = conn.execute(sa.text("SELECT hypotheses_encrypted FROM research_projects WHERE id = :id"),
+                                 {"id": project_id}).scalar_one()
+    finally:
+        engine.dispose()
+    assert json.loads(Fernet(NEW.encode()).decrypt(token.encode())) == texts
+
+
 def test_rotation_stops_at_a_row_no_key_opens(store):
     add_domain(store)
     create_hypothesis(store, OPERATOR, "x", "quantum", keyring=Keyring([OLD]))
@@ -190,7 +211,7 @@ def test_the_rotate_keys_command(store_url, monkeypatch):
     monkeypatch.setenv("HELIOS_ENCRYPTION_KEYS", f"{NEW},{OLD}")
     result = CliRunner().invoke(rotate_keys_command, ["--batch", "10"])
     assert result.exit_code == 0, result.output
-    assert "Done: 1 re-encrypted, 0 already under the first key (1 hypotheses)" in result.output
+    assert "Done: 1 re-encrypted, 0 already under the first key (1 encrypted rows" in result.output
     assert Fernet(NEW.encode()).decrypt(raw_tokens(store_url)[made["id"]].encode()).decode() == SECRET_TEXT
 
     monkeypatch.setenv("HELIOS_ENCRYPTION_KEYS", "broken")

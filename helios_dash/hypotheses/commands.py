@@ -1,4 +1,4 @@
-"""``helios-dash rotate-keys``: re-encrypt hypothesis text under the first of HELIOS_ENCRYPTION_KEYS."""
+"""``helios-dash rotate-keys``: re-encrypt secrets (hypothesis texts) under the first of HELIOS_ENCRYPTION_KEYS."""
 from __future__ import annotations
 
 import getpass
@@ -18,7 +18,7 @@ from .rotation import BATCH, rotate_keys
               help="Rows re-encrypted per committed transaction.")
 @friendly_errors
 def rotate_keys_command(batch: int):
-    """Re-encrypt every hypothesis under the first key of HELIOS_ENCRYPTION_KEYS (resumable: run it again).
+    """Re-encrypt every hypothesis text (research projects' too) under the first key of HELIOS_ENCRYPTION_KEYS (resumable: run it again).
 
     Put the new key first and keep the old one after it ("new,old") until this has finished.
     """
@@ -31,4 +31,4 @@ def rotate_keys_command(batch: int):
     finally:
         store.close()
     click.echo(f"Done: {result.rotated:,} re-encrypted, {result.current:,} already under the first key "
-               f"({result.checked:,} hypotheses). The old key may now be removed from HELIOS_ENCRYPTION_KEYS.")
+               f"({result.checked:,} encrypted rows: hypotheses and research projects). The old key may now be removed from HELIOS_ENCRYPTION_KEYS.")
