@@ -1,7 +1,9 @@
 """Pydantic models of the API's bodies: what write endpoints validate requests with, and what they answer.
 
-The request models are the checks (``parse_body``) and the OpenAPI document's request schemas
-(``api.openapi``), so the two cannot drift. Response models describe the envelope's ``data``;
+The request models are the checks (``parse_body``, ``batch_records``; research's in
+``v1.research_models``) and the OpenAPI document's request schemas (``api.openapi``), so the two
+cannot drift. One exception: ``ExportRequest`` only documents the export configuration, which
+``reports.config`` checks field by field (pages and the command line share that parser). Response models describe the envelope's ``data``;
 fields the services add later are allowed (``extra="allow"``), so a new column is not a
 schema violation, but every field listed is typed as it is sent.
 """

@@ -12,6 +12,7 @@ Only operations the app serves are listed (a resource not mounted is not describ
 """
 from __future__ import annotations
 
+import inspect
 import re
 from dataclasses import dataclass, field
 
@@ -257,6 +258,9 @@ def operation(op: Op) -> dict:
     """One operation object: parameters, body, the success answer and every error envelope it may answer."""
     described = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
                  "parameters": list(op.params), "responses": responses(op)}
+    view = current_app.view_functions.get(f"{api.name}.{op.endpoint}")
+    if view is not None and view.__doc__:  # the route's own docstring: written once, next to the code
+        described["description"] = inspect.cleandoc(view.__doc__)
     if op.body is not None:
         schema = ref("schemas", op.body.__name__)
         described["requestBody"] = {"required": op.body is not m.ExportRequest,
