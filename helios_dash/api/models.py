@@ -214,24 +214,31 @@ class AlgorithmSummary(Open):
     success_rate: Number = None
 
 
-class AlgorithmDetail(Open):
-    id: str
-    name: str
-    domain_id: str
-    interval_level: float
-    standing: dict[str, Any] | None
-    peers: int | None
-    trend: list[dict[str, Any]]
-    latest_validations: list[dict[str, Any]]
-    domain_stats: DomainStats | None
-
-
 class LeaderboardRow(Ranked):
     domain_id: str
     tier: int | None = None
     tied: bool | None = None
     previous_rank: int | None = None
     rank_change: int | None = None
+
+
+class TrendPeriod(Open):
+    period_start: Stamp
+    validations: int
+    mean_quality: Number
+    mean_speedup: Number = None
+
+
+class AlgorithmDetail(Open):
+    id: str
+    name: str
+    domain_id: str
+    interval_level: float
+    standing: LeaderboardRow | None = Field(description="its row of the domain's leaderboard in the view")
+    peers: int | None
+    trend: list[TrendPeriod] = Field(description="its last 12 periods of the view's granularity")
+    latest_validations: list[dict[str, Any]]
+    domain_stats: DomainStats | None
 
 
 class ValidationRow(Open):

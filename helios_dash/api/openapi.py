@@ -163,7 +163,6 @@ STATUS_RESPONSES = {  # status -> (component name, description)
     429: ("RateLimited", "RATE_LIMITED: retry after Retry-After seconds"),
     "5XX": ("ServerError", "INTERNAL_ERROR (500); STORE_UNAVAILABLE, QUERY_TIMEOUT or BUSY (503, with Retry-After)"),
 }
-GUARDED = (401, 403, 429, "5XX")
 
 
 @api.get("/openapi.json", endpoint="openapi")
@@ -287,7 +286,8 @@ def responses(op: Op) -> dict:
     if op.cached:
         answers["304"] = {"description": "not modified (If-None-Match)", "headers": {
             key: value for key, value in headers.items() if key != "Link"}}
-    statuses = sorted(set(op.errors) | (set() if op.public else {401, 403}), key=str)
+    # 401 even for the public document: a bad token is refused wherever it is sent, never ignored.
+    statuses = sorted(set(op.errors) | ({401} if op.public else {401, 403}), key=str)
     statuses += [429, "5XX"]
     for status in statuses:
         answers[str(status)] = ref("responses", STATUS_RESPONSES[status][0])
