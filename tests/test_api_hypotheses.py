@@ -130,8 +130,13 @@ def test_the_list_is_paginated(client, store):
     headers = editor(store)
     ids = [client.post("/api/v1/hypotheses", json={"hypothesis": f"h{i}", "domain": "quantum"},
                        headers=headers).get_json()["data"]["id"] for i in range(3)]
-    body = client.get("/api/v1/hypotheses?per_page=2&page=2").get_json()
+    response = client.get("/api/v1/hypotheses?per_page=2&page=2")
+    body = response.get_json()
     assert body["meta"]["pagination"] == {"page": 2, "per_page": 2, "total": 3, "pages": 2}
+    # page 2 of 2: first, prev and last, no next
+    assert response.headers["Link"] == ('<http://localhost/api/v1/hypotheses?per_page=2&page=1>; rel="first", '
+                                        '<http://localhost/api/v1/hypotheses?per_page=2&page=1>; rel="prev", '
+                                        '<http://localhost/api/v1/hypotheses?per_page=2&page=2>; rel="last"')
     assert [h["id"] for h in body["data"]] == [ids[0]]
     assert client.get("/api/v1/hypotheses?per_page=1000").status_code == 400
     assert client.get("/api/v1/hypotheses?status=odd").get_json()["error"]["details"][0]["field"] == "status"

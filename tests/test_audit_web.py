@@ -69,9 +69,13 @@ def test_the_api_filters_and_pages_like_plain_sql(app, accounts):
         client.post("/login", data={"email": "nobody@test.helios", "password": f"wrong-{number}"}, headers=ORIGIN)
     failed = sql_ids(store, "action = 'auth.sign_in_failed'")
     assert len(failed) == 5
-    body = client.get("/api/v1/audit?action=auth.sign_in_failed&per_page=2&page=2").get_json()
+    response = client.get("/api/v1/audit?action=auth.sign_in_failed&per_page=2&page=2")
+    body = response.get_json()
     assert [entry["id"] for entry in body["data"]] == failed[2:4]
     assert body["meta"]["pagination"] == {"page": 2, "per_page": 2, "total": 5, "pages": 3}
+    page = "http://localhost/api/v1/audit?action=auth.sign_in_failed&per_page=2&page={}"
+    assert response.headers["Link"] == (f'<{page.format(1)}>; rel="first", <{page.format(1)}>; rel="prev", '
+                                        f'<{page.format(3)}>; rel="next", <{page.format(3)}>; rel="last"')
     created = client.get("/api/v1/audit?action=user.*&actor=cli:pytest").get_json()
     assert [entry["id"] for entry in created["data"]] == sql_ids(store, "action = 'user.create'")
     assert client.get("/api/v1/audit?resource_type=token").get_json()["data"] == []

@@ -11,6 +11,7 @@ from ..exports.json import envelope_meta
 from ..runtime import get_store
 from .blueprint import api
 from .envelope import request_id
+from .v1.answer import link_header
 
 
 @api.get("/audit", endpoint="audit")
@@ -23,6 +24,7 @@ def list_audit_entries():
                           "pages": query.pages(total)}
     response = jsonify({"status": "success", "data": [entry_json(entry) for entry in entries], "meta": meta})
     response.headers["Cache-Control"] = "no-store"  # who did what: never kept by a shared cache
+    response.headers["Link"] = link_header(meta["pagination"])
     return response
 
 

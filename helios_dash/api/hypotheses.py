@@ -27,6 +27,7 @@ from ..runtime import current_runtime
 from ..validators import plugin_manager
 from .blueprint import CONTROL_CHARACTERS, api
 from .envelope import request_id
+from .v1.answer import link_header
 from .models import HypothesisCreate, HypothesisValidate, ValidateRequest, parse_body
 
 MAX_PER_PAGE, DEFAULT_PER_PAGE = 100, 20
@@ -155,9 +156,10 @@ def as_json(item: dict) -> dict:
 def success(data, status: int = 200, pagination: dict | None = None, location: str | None = None):
     """The guide's success envelope."""
     meta = envelope_meta(request_id())
+    headers = {"Location": location} if location else {}
     if pagination is not None:
         meta["pagination"] = pagination
-    headers = {"Location": location} if location else {}
+        headers["Link"] = link_header(pagination)
     return jsonify({"status": "success", "data": data, "meta": meta}), status, headers
 
 

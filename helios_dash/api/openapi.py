@@ -128,7 +128,7 @@ OPERATIONS: tuple[Op, ...] = (
        body_types=(JSON,) + NDJSON_TYPES),
     Op("GET", "/hypotheses", "hypotheses", "Hypotheses, newest first", "hypotheses",
        (query("domain", TEXT), query("status", {"enum": list(HYPOTHESIS_STATUSES)})) + page_params(100, 20),
-       data=[m.Hypothesis], paged=True, errors=(400,)),
+       data=[m.Hypothesis], paged=True, linked=True, errors=(400,)),
     Op("POST", "/hypotheses", "create_hypothesis", "A new draft hypothesis", "hypotheses", body=m.HypothesisCreate,
        data=m.Hypothesis, status=201, location=True, errors=BODY),
     Op("GET", "/hypotheses/{hypothesis_id}", "hypothesis", "One hypothesis with its validations", "hypotheses",
@@ -141,7 +141,7 @@ OPERATIONS: tuple[Op, ...] = (
     Op("GET", "/audit", "audit", "The audit log, newest first (admins)", "audit",
        tuple(query(name, TEXT) for name in ("actor", "action", "resource_type"))
        + (query("start", {"type": "string", "format": "date"}), query("end", {"type": "string", "format": "date"}))
-       + page_params(200, 50), data=[m.AuditEntry], paged=True, errors=(400,)),
+       + page_params(200, 50), data=[m.AuditEntry], paged=True, linked=True, errors=(400,)),
     Op("POST", "/research", "create_research", "Start a research project (validated in the background)",
        "research", body=research.ResearchRequest, data=research.Research, status=202, location=True, errors=BODY),
     Op("GET", "/research", "research_projects", "Research projects, newest first", "research",
@@ -222,7 +222,7 @@ HEADERS = {
                      "schema": {"type": "string"}},
     "ETag": {"description": "a strong validator of data and meta.pagination", "required": True,
              "schema": {"type": "string"}},
-    "Cache-Control": {"schema": {"type": "string"}, "description": "private, max-age=<the resource's TTL>"},
+    "Cache-Control": {"schema": {"type": "string"}, "description": "private, no-cache: keep the answer, revalidate it with If-None-Match"},
     "Link": {"description": "RFC 8288: first, prev, next, last", "required": True, "schema": {"type": "string"}},
     "Location": {"description": "the new resource", "required": True, "schema": {"type": "string"}},
     "Retry-After": {"description": "seconds", "schema": {"type": "integer"}},

@@ -8,7 +8,7 @@ from ...queries.algorithms import CONFIDENCE_LEVEL
 from ...services.algorithm import profile_algorithm
 from ...services.algorithms import SORT_KEYS, describe_algorithms
 from ..blueprint import api
-from .answer import TTL_ALGORITHM, answer, pagination
+from .answer import answer, pagination
 from .domains import stats_by_domain
 from .plain import plain, records
 from .query import read_list_query, read_view
@@ -28,7 +28,7 @@ def list_algorithms():
     sort_by, descending = algorithm_order(filters.sort)
     frame = describe_algorithms(filters.replace(sort=None), sort_by, descending, current_principal())
     rows = frame.iloc[page.offset: page.offset + page.size]
-    return answer(records(rows, LIST_FIELDS), TTL_ALGORITHM, pagination(page, len(frame)))
+    return answer(records(rows, LIST_FIELDS), pagination(page, len(frame)))
 
 
 @api.get("/algorithms/<algorithm_id>", endpoint="algorithm")
@@ -48,7 +48,7 @@ def get_algorithm(algorithm_id: str):
             "trend": records(profile.history.tail(TREND_PERIODS), tz=filters.tz),
             "latest_validations": records(profile.latest.head(LATEST), tz=filters.tz),
             "domain_stats": stats_by_domain(domain_view).get(about["domain_id"])}
-    return answer(data, TTL_ALGORITHM)
+    return answer(data)
 
 
 def algorithm_order(sort: str | None) -> tuple[str, bool]:

@@ -4,6 +4,11 @@ The ETag is a strong validator over what the answer says (``data`` and ``meta.pa
 not the timestamp and request id), so it changes exactly when the body would: after a write
 that changes these numbers (services memoize per data version, so the body is never older
 than the data version), and between principals who see different fields (redaction).
+
+``Cache-Control: private, no-cache``: a client may keep an answer but asks again each time
+(a 304 costs no body), so nothing it shows is older than the last write. The guide's TTLs
+(leaderboard 5 min, algorithm 1 h) are how long the server keeps an unchanged answer
+(``services.cached``); a ``max-age`` would let clients show numbers a write had changed.
 """
 from __future__ import annotations
 
@@ -18,8 +23,7 @@ from ...request_ids import request_id
 from ..blueprint import CACHE_CONTROL_KEY
 from .query import Page
 
-# Seconds a client may reuse an answer without asking (the guide's: leaderboard 5 min, algorithm 1 h).
-TTL_LEADERBOARD, TTL_ALGORITHM, TTL_DOMAINS, TTL_VALIDATIONS = 300, 3600, 300, 60
+CACHE_CONTROL = "private, no-cache"
 # Suffixes a compressing layer (flask-compress) appends to a strong ETag: "abc:gzip" is still "abc".
 _CODING_SUFFIXES = (":gzip", ":br", ":deflate", ":zstd")
 
@@ -47,14 +51,14 @@ def page_url(number: int) -> str:
     return f"{request.base_url}?{urlencode(pairs + [('page', str(number))])}"
 
 
-def answer(data, ttl: int, paging: dict | None = None) -> Response:
+def answer(data, paging: dict | None = None) -> Response:
     """The envelope of ``data`` (``paging``: a list's ``meta.pagination``), or 304 if the client holds it."""
     meaning = {"data": data, "pagination": paging}
     etag = '"' + hashlib.sha256(canonical(meaning)).hexdigest()[:40] + '"'
     headers = {"ETag": etag, "Vary": "Authorization, X-API-Key, Cookie"}
     if paging is not None:
         headers["Link"] = link_header(paging)
-    setattr(g, CACHE_CONTROL_KEY, f"private, max-age={ttl}")  # applied after the guard's no-store (init_api)
+    setattr(g, CACHE_CONTROL_KEY, CACHE_CONTROL)  # applied after the guard's no-store (init_api)
     if holds(request.headers.get("If-None-Match", ""), etag):
         return Response(status=304, headers=headers)
     meta = envelope_meta(request_id())

@@ -6,7 +6,7 @@ from ...services.catalog import domain_options
 from ...services.domains import compare_domains
 from ...services.leaderboard import rank_algorithms
 from ..blueprint import api
-from .answer import TTL_DOMAINS, answer, pagination
+from .answer import answer, pagination
 from .plain import plain, records
 from .query import read_list_query, read_view
 
@@ -27,7 +27,7 @@ def list_domains():
     chosen = catalog[page.offset: page.offset + page.size]
     stats = stats_by_domain(filters)
     data = [{"id": option["value"], "name": option["label"], "stats": stats.get(option["value"])} for option in chosen]
-    return answer(data, TTL_DOMAINS, pagination(page, len(catalog)))
+    return answer(data, pagination(page, len(catalog)))
 
 
 @api.get("/domains/<domain>", endpoint="domain")
@@ -41,7 +41,7 @@ def get_domain(domain: str):
     board = rank_algorithms(view)
     data = {"id": domain, "name": name, "stats": stats_by_domain(view).get(domain),
             "leaders": records(board.head(LEADERS), LEADER_FIELDS)}
-    return answer(data, TTL_DOMAINS)
+    return answer(data)
 
 
 def stats_by_domain(filters) -> dict[str, dict]:

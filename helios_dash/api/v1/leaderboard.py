@@ -5,7 +5,7 @@ from ...errors import NotFound
 from ...services.catalog import domain_options
 from ...services.leaderboard import rank_algorithms
 from ..blueprint import api
-from .answer import TTL_LEADERBOARD, answer, pagination
+from .answer import answer, pagination
 from .plain import records
 from .query import read_list_query
 
@@ -33,4 +33,4 @@ def get_domain_leaderboard(domain: str):
 def board_answer(filters, page):
     board = rank_algorithms(filters)  # a bad ``sort`` is a BadRequest naming the field
     rows = board.iloc[page.offset: page.offset + page.size]
-    return answer(records(rows, BOARD_FIELDS), TTL_LEADERBOARD, pagination(page, len(board)))
+    return answer(records(rows, BOARD_FIELDS), pagination(page, len(board)))

@@ -58,14 +58,14 @@ def list_research_route():
     found, total = list_research(current_runtime().store, current_principal(), keyring=keyring(),
                                  limit=per_page, offset=(page - 1) * per_page)
     paging = {"page": page, "per_page": per_page, "total": total, "pages": max(1, -(-total // per_page))}
-    return answer(as_json(found), 0, paging)
+    return answer(as_json(found), paging)
 
 
 @api.get("/research/<project_id>", endpoint="research")
 def get_research_route(project_id: str):
     """One research project: status, progress and results so far."""
     return answer(as_json(get_research(current_runtime().store, current_principal(), project_id,
-                                       keyring=keyring())), 0)
+                                       keyring=keyring())))
 
 
 @api.get("/research/<project_id>/stream", endpoint="research_stream")

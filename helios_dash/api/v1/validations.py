@@ -14,7 +14,7 @@ from ...services.ingest import ingest_records
 from ...services.validation_pages import page_validations
 from ..blueprint import api, json_body
 from ..models import batch_records
-from .answer import TTL_VALIDATIONS, answer, pagination
+from .answer import answer, pagination
 from .plain import records
 from .query import read_list_query
 
@@ -24,7 +24,7 @@ def list_validations():
     """Validations of the view (``sort`` does not apply: newest first, ids breaking ties)."""
     filters, page = read_list_query()
     rows, total = page_validations(filters.replace(sort=None), page.offset, page.size)
-    return answer(records(rows, tz=filters.tz), TTL_VALIDATIONS, pagination(page, total))
+    return answer(records(rows, tz=filters.tz), pagination(page, total))
 
 
 NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/json-seq")
