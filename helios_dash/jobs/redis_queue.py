@@ -35,6 +35,7 @@ import threading
 import time
 
 from ..redis_support import REDIS_DOWN, OutageLog, fail_fast_client
+from .periodic import Periodic
 from .registry import JobQueueUnavailable, UnknownJob, describe_error, new_message, run_message
 
 log = logging.getLogger(__name__)
@@ -206,7 +207,7 @@ def _handle(jobs: RedisJobs, raw: bytes) -> None:
         return
     jobs.record(job_id, status="running", name=name, started_at=time.time())
     try:
-        with _LeaseRenewal(jobs, job_id):
+        with _lease_renewal(jobs, job_id):
             run_message(message)
     except UnknownJob as error:  # another worker may run newer code, but this message cannot wait forever
         jobs.finish(raw, job_id, status="failed", error=describe_error(error), finished_at=time.time())
@@ -220,28 +221,15 @@ def _handle(jobs: RedisJobs, raw: bytes) -> None:
         jobs.finish(raw, job_id, status="done", error="", finished_at=time.time())
 
 
-class _LeaseRenewal:
+def _lease_renewal(jobs: RedisJobs, job_id: str) -> Periodic:
     """While a job runs, a daemon thread renews its lease every third of the visibility timeout."""
+    def renew() -> None:
+        try:
+            jobs.renew_lease(job_id)
+        except REDIS_DOWN:
+            pass  # the job goes on; if Redis stays away, the lease may lapse and the job run again
 
-    def __init__(self, jobs: RedisJobs, job_id: str):
-        self._jobs, self._job_id = jobs, job_id
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._renew, name=f"helios-lease-{job_id[:8]}", daemon=True)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._done.set()
-        self._thread.join()
-
-    def _renew(self) -> None:
-        while not self._done.wait(self._jobs.visibility_timeout / 3):
-            try:
-                self._jobs.renew_lease(self._job_id)
-            except REDIS_DOWN:
-                pass  # the job goes on; if Redis stays away, the lease may lapse and the job run again
+    return Periodic(renew, jobs.visibility_timeout / 3, f"helios-lease-{job_id[:8]}")
 
 
 def _job_id(raw: bytes) -> str | None:

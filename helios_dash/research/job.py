@@ -35,6 +35,7 @@ from ..accounts.users import get_user
 from ..crypto import keyring_for
 from ..errors import HeliosError, QueryTimeout, StoreError
 from ..hypotheses.service import create_hypothesis, validate_hypothesis
+from ..jobs.periodic import Periodic
 from ..jobs.registry import describe_error, register
 from ..schema import hypotheses, research_projects, research_results, validations
 from ..validators import plugin_manager
@@ -278,33 +279,23 @@ def release(store, project_id: str, run: str) -> None:
         log.warning("Research %s: could not release the claim of run %s", project_id, run, exc_info=True)
 
 
-class Heartbeat:
+class Heartbeat(Periodic):
     """While a run works, a daemon thread renews its claim; ``lost`` once another run took it."""
 
     def __init__(self, store, project_id: str, run: str):
         self._store, self._project_id, self._run = store, project_id, run
-        self._done = threading.Event()
         self.lost = False
-        self._thread = threading.Thread(target=self._beat, name=f"helios-research-{run[:8]}", daemon=True)
+        super().__init__(self._renew_claim, HEARTBEAT_SECONDS, f"helios-research-{run[:8]}")
 
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info):
-        self._done.set()
-        self._thread.join()
-
-    def _beat(self) -> None:
+    def _renew_claim(self) -> None:
         p = research_projects
-        while not self._done.wait(HEARTBEAT_SECONDS):
-            try:
-                with self._store.records() as conn:
-                    held = conn.execute(p.update().where(p.c.id == self._project_id, p.c.claimed_by == self._run)
-                                        .values(heartbeat_at=now()).returning(p.c.id)).first()
-                self.lost = held is None
-            except Exception:  # a store hiccup: the next beat tries again
-                log.warning("Research %s: heartbeat failed", self._project_id, exc_info=True)
+        try:
+            with self._store.records() as conn:
+                held = conn.execute(p.update().where(p.c.id == self._project_id, p.c.claimed_by == self._run)
+                                    .values(heartbeat_at=now()).returning(p.c.id)).first()
+            self.lost = held is None
+        except Exception:  # a store hiccup: the next beat tries again
+            log.warning("Research %s: heartbeat failed", self._project_id, exc_info=True)
 
 
 # -- after a restart ------------------------------------------------------------------------------
