@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, the outbox and its sender, signing, and the outbound-request guard."""
