@@ -49,6 +49,7 @@ class Settings:
     # one decrypts. Never derived from secret_key. Empty: demo mode keeps a key in the data folder
     # (helios_dash/crypto.py); outside demo mode hypotheses answer ENCRYPTION_UNAVAILABLE.
     encryption_keys: tuple[str, ...] = ()
+    webhook_allow_loopback: bool = False  # tests only: webhooks may reach 127.0.0.0/8 and ::1, nothing else non-global
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -76,6 +77,7 @@ class Settings:
             rate_limit_sign_in=_rate(env, "HELIOS_RATE_LIMIT_SIGN_IN", cls.rate_limit_sign_in),
             proxy_hops=_number(env, "HELIOS_PROXY_HOPS", cls.proxy_hops, int, 0),
             encryption_keys=_encryption_keys(env.get("HELIOS_ENCRYPTION_KEYS", "")),
+            webhook_allow_loopback=_flag(env.get("HELIOS_WEBHOOK_ALLOW_LOOPBACK", "0")),
         )
 
     @property
