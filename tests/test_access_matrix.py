@@ -61,6 +61,8 @@ def requirement(method: str, path: str, callback_output: str | None = None) -> s
         return PUBLIC  # no endpoint there: a 404 envelope, nothing served
     if path in ("/api/v1/openapi.json", "/api/docs"):
         return PUBLIC  # the API's description and its page: no data, what an integrator reads first
+    if path in ("/health", "/health/live", "/health/ready"):
+        return PUBLIC  # health checks: probed by load balancers without credentials
     if path.startswith("/api/v1/audit"):
         return ADMIN
     if path.startswith("/api/v1/export/"):
@@ -217,6 +219,9 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
         "api.audit": [simple("/api/v1/audit", {200})],
         "api.openapi": [simple("/api/v1/openapi.json", {200})],
         "api_docs.page": [simple("/api/docs", {200})],
+        "health.summary": [simple("/health", {200})],
+        "health.live": [simple("/health/live", {200})],
+        "health.ready": [simple("/health/ready", {200})],
         "api.validators": [simple("/api/v1/validators", {200})],
         "api.hypotheses": [simple("/api/v1/hypotheses", {200})],
         "api.hypothesis": [make("GET", "/api/v1/hypotheses/<fresh>", {200}, lambda actor: (

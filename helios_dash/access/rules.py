@@ -50,6 +50,11 @@ ROUTES: dict[str, Rule] = {
     # and what an integrator reads before holding a key. Swagger UI's files are under "static".
     "api.openapi": PUBLIC,
     "api_docs.page": PUBLIC,
+    # Health checks: load balancers and orchestrators probe them without credentials; they say
+    # only whether the process, the store and Redis answer (helios_dash/ops/health.py).
+    "health.summary": PUBLIC,
+    "health.live": PUBLIC,
+    "health.ready": PUBLIC,
     # The dashboard: pages, and what the renderer fetches to draw them.
     "/": READ,
     "/<path:path>": READ,
