@@ -49,6 +49,7 @@ class Settings:
     # one decrypts. Never derived from secret_key. Empty: demo mode keeps a key in the data folder
     # (helios_dash/crypto.py); outside demo mode hypotheses answer ENCRYPTION_UNAVAILABLE.
     encryption_keys: tuple[str, ...] = ()
+    log_format: str = "text"  # "json": one JSON object per log line (request_id, user_id, route, ...)
     webhook_allow_loopback: bool = False  # tests only: webhooks may reach 127.0.0.0/8 and ::1, nothing else non-global
 
     @classmethod
@@ -77,6 +78,7 @@ class Settings:
             rate_limit_sign_in=_rate(env, "HELIOS_RATE_LIMIT_SIGN_IN", cls.rate_limit_sign_in),
             proxy_hops=_number(env, "HELIOS_PROXY_HOPS", cls.proxy_hops, int, 0),
             encryption_keys=_encryption_keys(env.get("HELIOS_ENCRYPTION_KEYS", "")),
+            log_format=_log_format(env.get("HELIOS_LOG_FORMAT", "")),
             webhook_allow_loopback=_flag(env.get("HELIOS_WEBHOOK_ALLOW_LOOPBACK", "0")),
         )
 
@@ -108,6 +110,14 @@ def _anonymous_role(raw: str) -> str | None:
         return None
     if value != "viewer":
         raise ConfigurationError(f"HELIOS_ANONYMOUS_ROLE may only be viewer (or empty for off), not {raw!r}.")
+    return value
+
+
+def _log_format(raw: str) -> str:
+    """"text" (the default) or "json"."""
+    value = raw.strip().lower() or "text"
+    if value not in {"text", "json"}:
+        raise ConfigurationError(f"HELIOS_LOG_FORMAT may be json or text, not {raw!r}.")
     return value
 
 
