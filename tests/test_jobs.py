@@ -178,7 +178,7 @@ def test_a_job_submitted_through_one_instance_is_run_by_a_worker_on_another(queu
         (raw,) = client.lrange(queue, 0, -1)
         client.close()
         message = json.loads(raw)
-        assert set(message) == {"id", "name", "kwargs", "enqueued_at"}
+        assert set(message) == {"id", "name", "kwargs", "enqueued_at", "request_id"}
         assert message["id"] == job and message["kwargs"] == {"box": box}
 
         worker(runner)

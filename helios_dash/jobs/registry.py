@@ -14,6 +14,7 @@ import uuid
 from typing import Callable
 
 from ..errors import BadRequest, HeliosError
+from ..ops.context import carrying_request_id, current_request_id
 
 JOBS: dict[str, Callable[..., object]] = {}
 STATUSES = ("queued", "running", "done", "failed")
@@ -59,7 +60,8 @@ def new_message(name: str, kwargs: dict) -> dict:
         encoded = json.dumps(kwargs, allow_nan=False)
     except (TypeError, ValueError) as error:
         raise BadRequest(f"The arguments of job {name!r} must be JSON-serialisable: {error}.") from error
-    return {"id": uuid.uuid4().hex, "name": name, "kwargs": json.loads(encoded), "enqueued_at": time.time()}
+    return {"id": uuid.uuid4().hex, "name": name, "kwargs": json.loads(encoded), "enqueued_at": time.time(),
+            "request_id": current_request_id()}  # the submitting request's, so the job's log lines quote it
 
 
 def run_message(message: dict) -> None:
@@ -67,7 +69,8 @@ def run_message(message: dict) -> None:
     function = JOBS.get(message["name"])
     if function is None:
         raise UnknownJob(f"This worker has no job named {message['name']!r}; is it running older code?")
-    function(**message["kwargs"])
+    with carrying_request_id(message.get("request_id")):  # .get: messages queued by older code have none
+        function(**message["kwargs"])
 
 
 def describe_error(error: BaseException) -> str:
