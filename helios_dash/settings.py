@@ -51,6 +51,9 @@ class Settings:
     encryption_keys: tuple[str, ...] = ()
     log_format: str = "text"  # "json": one JSON object per log line (request_id, user_id, route, ...)
     webhook_allow_loopback: bool = False  # tests only: webhooks may reach 127.0.0.0/8 and ::1, nothing else non-global
+    slow_query_ms: float = 1000.0  # statements slower than this are logged at WARNING by the store gateway
+    # Client addresses/CIDRs that may scrape /metrics without a token (Prometheus on the same network).
+    metrics_allow: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -80,6 +83,8 @@ class Settings:
             encryption_keys=_encryption_keys(env.get("HELIOS_ENCRYPTION_KEYS", "")),
             log_format=_log_format(env.get("HELIOS_LOG_FORMAT", "")),
             webhook_allow_loopback=_flag(env.get("HELIOS_WEBHOOK_ALLOW_LOOPBACK", "0")),
+            slow_query_ms=_number(env, "HELIOS_SLOW_QUERY_MS", cls.slow_query_ms, float, 0),
+            metrics_allow=_networks("HELIOS_METRICS_ALLOW", env.get("HELIOS_METRICS_ALLOW", "")),
         )
 
     @property
@@ -158,3 +163,18 @@ def _encryption_keys(raw: str) -> tuple[str, ...]:
     if len(set(keys)) != len(keys):
         raise ConfigurationError("HELIOS_ENCRYPTION_KEYS names the same key twice.")
     return keys
+
+
+def _networks(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated IP addresses or CIDRs, normalised ("10.0.0.7" -> "10.0.0.7/32"); a bad one is named."""
+    import ipaddress
+
+    networks = []
+    for part in (part.strip() for part in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(part, strict=False)))
+        except ValueError:
+            raise ConfigurationError(f"{name}: {part!r} is not an IP address or network (10.0.0.0/8, ::1).") from None
+    return tuple(networks)
