@@ -63,8 +63,8 @@ def requirement(method: str, path: str, callback_output: str | None = None) -> s
         return PUBLIC  # the API's description and its page: no data, what an integrator reads first
     if path in ("/health", "/health/live", "/health/ready"):
         return PUBLIC  # health checks: probed by load balancers without credentials
-    if path.startswith("/api/v1/audit"):
-        return ADMIN
+    if path.startswith("/api/v1/audit") or path == "/metrics":
+        return ADMIN  # the audit log; Prometheus metrics (or an allow-listed address: tests/test_metrics.py)
     if path.startswith("/api/v1/export/"):
         return EXPORT
     if path.startswith("/api/"):
@@ -78,7 +78,7 @@ def requirement(method: str, path: str, callback_output: str | None = None) -> s
 
 def wants_json(path: str) -> bool:
     """The API and Dash's endpoints answer refusals with the JSON envelope; pages do not."""
-    return path.startswith(("/api/", "/_dash-"))
+    return path.startswith(("/api/", "/_dash-")) or path == "/metrics"  # a scraper, not a browser: no redirect
 
 
 @dataclass
@@ -222,6 +222,7 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
         "health.summary": [simple("/health", {200})],
         "health.live": [simple("/health/live", {200})],
         "health.ready": [simple("/health/ready", {200})],
+        "metrics.exposition": [simple("/metrics", {200})],
         "api.validators": [simple("/api/v1/validators", {200})],
         "api.hypotheses": [simple("/api/v1/hypotheses", {200})],
         "api.hypothesis": [make("GET", "/api/v1/hypotheses/<fresh>", {200}, lambda actor: (

@@ -17,14 +17,15 @@ from ..api.envelope import failure
 from ..domain.principal import Principal, anonymous
 from ..runtime import current_runtime
 from .current import current_principal, set_current_principal
-from .rules import CALLBACKS, FORBIDDEN, UNAUTHENTICATED, Rule, callback_name, decide, route_rule
+from .rules import (CALLBACKS, FORBIDDEN, UNAUTHENTICATED, Rule, address_allowed, callback_name, decide,
+                    route_rule)
 
 log = logging.getLogger(__name__)
 
 DASH_KEY = "helios.dash"  # server.extensions entry holding the Dash app, for callback rules
 CALLBACK_ENDPOINT = "/_dash-update-component"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-JSON_PREFIXES = ("/api/", "/_dash-")  # answered with the envelope; everything else is a page
+JSON_PREFIXES = ("/api/", "/_dash-", "/metrics")  # answered with the envelope; everything else is a page
 
 
 class Refusal(Exception):
@@ -60,6 +61,9 @@ def guard():
         return refuse(FORBIDDEN, "This address has no access rule, so it is closed.")
     if request.method not in SAFE_METHODS and rides_on_cookie(principal) and not same_origin():
         return refuse(FORBIDDEN, "Cross-site request refused: it must come from this site's own pages.")
+    if rule.open_to_networks and address_allowed(request.remote_addr,
+                                                 getattr(current_runtime().settings, rule.open_to_networks)):
+        return None  # a trusted network (the Prometheus scraper): no credentials needed
     verdict = decide(principal, rule)
     return refuse(verdict, refusal_message(verdict, rule)) if verdict else None
 

@@ -22,6 +22,8 @@ class Rule:
     role: str | None  # None: public
     scope: str | None = None  # a token must carry it (sessions carry every scope)
     session_only: bool = False  # account management: a token may not mint tokens or change users
+    # The Settings field listing networks (CIDRs) whose clients pass without credentials; None: none do.
+    open_to_networks: str | None = None
 
     @property
     def public(self) -> bool:
@@ -35,6 +37,11 @@ WRITE = Rule("write", "editor", "write")  # hypotheses, validations, imports (AP
 ADMIN = Rule("admin", "admin", "admin")  # users, everyone's tokens, the audit log, settings
 ACCOUNT = Rule("account", "viewer", session_only=True)  # one's own account, from a browser session
 ADMIN_PAGES = Rule("admin-pages", "admin", "admin", session_only=True)  # admin forms, from a browser session
+# Prometheus scrapes: an admin (a token with the admin scope, or a browser session), or a client
+# address in HELIOS_METRICS_ALLOW, since a scraper on the monitoring network usually holds no token.
+# The address half is a field of the rule, checked by the guard like every other access decision:
+# the view checks nothing, and the table alone says who reaches /metrics.
+METRICS = Rule("metrics", "admin", "admin", open_to_networks="metrics_allow")
 
 # Flask endpoint -> rule. Dash names its endpoints by their URL rule.
 ROUTES: dict[str, Rule] = {
@@ -55,6 +62,7 @@ ROUTES: dict[str, Rule] = {
     "health.summary": PUBLIC,
     "health.live": PUBLIC,
     "health.ready": PUBLIC,
+    "metrics.exposition": METRICS,  # GET /metrics (helios_dash/ops/metrics_view.py)
     # The dashboard: pages, and what the renderer fetches to draw them.
     "/": READ,
     "/<path:path>": READ,
@@ -135,6 +143,18 @@ def callback_name(function) -> str:
 def route_rule(endpoint: str | None) -> Rule | None:
     """The rule of a Flask endpoint, or None when the table has none (refused)."""
     return ROUTES.get(endpoint) if endpoint else None
+
+
+def address_allowed(address: str | None, networks: tuple[str, ...]) -> bool:
+    """Whether the client ``address`` lies in one of ``networks`` (CIDRs); False for no or a bad address."""
+    import ipaddress
+
+    try:
+        client = ipaddress.ip_address(address or "")
+    except ValueError:
+        return False
+    client = getattr(client, "ipv4_mapped", None) or client  # ::ffff:10.0.0.7 is 10.0.0.7
+    return any(client in ipaddress.ip_network(network) for network in networks)
 
 
 def decide(principal: Principal, rule: Rule) -> str | None:
