@@ -58,7 +58,8 @@ class Runtime:
 
 def create_runtime(settings: Settings) -> Runtime:
     """Open the store and build the process's shared handles; never seeds demo data."""
-    store = open_store(settings.database_url, statement_timeout=settings.statement_timeout)
+    store = open_store(settings.database_url, statement_timeout=settings.statement_timeout,
+                       slow_seconds=settings.slow_query_ms / 1000)
     token = TickCache(store.data_version, settings.poll_seconds)
     bus = make_bus(settings.redis_url)
     runtime = Runtime(settings=settings, store=store, token=token, bus=bus, jobs=make_jobs(settings.redis_url))

@@ -50,11 +50,12 @@ WRITE_LOCK, SCHEMA_LOCK, RECORDS_LOCK = 0x48454C494F53, 0x48454C494F54, 0x48454C
 class Store:
     """A HELIOS analytics database; open it with :func:`open_store`."""
 
-    def __init__(self, engine: Engine, statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT):
+    def __init__(self, engine: Engine, statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT,
+                 slow_seconds: float | None = None):
         self.engine = engine
         self.is_duckdb = engine.dialect.name == "duckdb"
         self.statement_timeout = statement_timeout or None
-        self._stats = StatementStats()
+        self._stats = StatementStats(slow_seconds)  # statements slower than slow_seconds are logged
         self._write_hooks: list[Callable[[Connection], None]] = []
         self._commit_listeners: list[Callable[[int], None]] = []
         # Writers in this process take turns before asking the database: on DuckDB this is
@@ -277,10 +278,12 @@ class Store:
         self.engine.dispose()
 
 
-def open_store(url: str, statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT) -> Store:
+def open_store(url: str, statement_timeout: float | None = DEFAULT_STATEMENT_TIMEOUT,
+               slow_seconds: float | None = None) -> Store:
     """Open the store at ``url``, creating or upgrading its schema to this code's Alembic head.
 
-    ``statement_timeout`` (seconds, None for none) bounds every read. Raises
+    ``statement_timeout`` (seconds, None for none) bounds every read; statements slower than
+    ``slow_seconds`` (None: store_timing.SLOW_SECONDS) are logged. Raises
     :class:`StoreError` with a one-sentence message when the file is locked by
     another process or the database was not written by (this or an older) HELIOS.
     """
@@ -303,7 +306,7 @@ def open_store(url: str, statement_timeout: float | None = DEFAULT_STATEMENT_TIM
     except BaseException:
         engine.dispose()
         raise
-    return register_rollups(Store(engine, statement_timeout))
+    return register_rollups(Store(engine, statement_timeout, slow_seconds))
 
 
 def _engine(url: str, statement_timeout: float | None) -> Engine:

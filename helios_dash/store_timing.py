@@ -8,19 +8,24 @@ from contextlib import contextmanager
 from typing import Callable, Iterator
 
 from .errors import QueryTimeout
+from .ops.metrics import QUERY_DURATION
 
 log = logging.getLogger("helios_dash.store")
 
-SLOW_SECONDS = 1.0  # statements slower than this are logged at WARNING
+SLOW_SECONDS = 1.0  # statements slower than this are logged at WARNING, unless the store was given HELIOS_SLOW_QUERY_MS
 KINDS = ("read", "write")
+# helios_query_duration_seconds{query=kind}: the kind is the one name every statement has here; the SQL
+# text would make a time series per statement. Children made once: labels() takes a lock per call.
+_QUERY_SECONDS = {kind: QUERY_DURATION.labels(kind) for kind in KINDS}
 
 
 class StatementStats:
-    """Count, total and maximum seconds of the statements run, by kind ("read", "write")."""
+    """Count, total and maximum seconds of the statements run, by kind ("read", "write"); Prometheus too."""
 
-    def __init__(self):
+    def __init__(self, slow_seconds: float | None = None):
         self._lock = threading.Lock()
         self._figures = {kind: [0, 0.0, 0.0] for kind in KINDS}
+        self.slow_seconds = slow_seconds  # None: SLOW_SECONDS
 
     def record(self, kind: str, seconds: float, what: str | Callable[[], str]) -> None:
         """Add one statement's duration; log it if it was slow (``what`` may be a function giving the SQL)."""
@@ -29,7 +34,8 @@ class StatementStats:
             figures[0] += 1
             figures[1] += seconds
             figures[2] = max(figures[2], seconds)
-        if seconds > SLOW_SECONDS:
+        _QUERY_SECONDS[kind].observe(seconds)
+        if seconds > (SLOW_SECONDS if self.slow_seconds is None else self.slow_seconds):
             log.warning("slow %s statement: %.2f s: %s", kind, seconds, _first_line(what() if callable(what) else what))
 
     def snapshot(self) -> dict[str, dict[str, float]]:
