@@ -231,3 +231,51 @@ research_results = sa.Table(
     sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in RESEARCH_RESULT_STATUSES) + ")",
                        name="research_result_status"),
 )
+
+
+# -- webhooks (issue 12) --------------------------------------------------------------------
+WEBHOOK_DELIVERY_STATUSES = ("pending", "delivered", "failed", "dead")
+
+# An endpoint subscribed to events. The signing secret is stored only as a Fernet token
+# (helios_dash/crypto.py); it is shown once, when the webhook is registered.
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),  # "wh_" + a UUID4's hex
+    sa.Column("url", sa.String, nullable=False),
+    sa.Column("events", sa.String, nullable=False),  # JSON list of event names
+    sa.Column("secret_encrypted", sa.String, nullable=False),
+    sa.Column("owner_id", sa.BigInteger),  # users.id of who registered it; NULL from the command line
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Column("disabled_reason", sa.String),  # why the sender disabled it (shown to its owner)
+    sa.Column("disabled_at", sa.DateTime(timezone=True)),
+    sa.Column("consecutive_failures", sa.Integer, nullable=False),  # failed attempts in a row
+    sa.Column("dead_deliveries", sa.Integer, nullable=False),  # deliveries that used every attempt, in a row
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+# The outbox: one row per (event, subscribed webhook), written in the transaction of the change
+# that caused the event; the sender delivers and retries it. ``id`` is the webhook-id header,
+# the same on every attempt, so receivers can drop a repeat.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),  # "msg_" + a UUID4's hex
+    sa.Column("webhook_id", sa.String, nullable=False),
+    sa.Column("event", sa.String, nullable=False),
+    sa.Column("payload", sa.String, nullable=False),  # JSON: the body sent, {"type", "timestamp", "data"}
+    sa.Column("status", sa.String, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True)),
+    sa.Column("claimed_by", sa.String),  # the sender (a UUID) sending it now
+    sa.Column("claimed_at", sa.DateTime(timezone=True)),
+    sa.Column("last_status", sa.Integer),  # HTTP status of the last attempt
+    sa.Column("last_latency_ms", sa.Float),
+    sa.Column("last_error", sa.String),
+    sa.Column("request_id", sa.String),  # X-Request-Id of the request that caused the event
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("delivered_at", sa.DateTime(timezone=True)),
+    sa.CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in WEBHOOK_DELIVERY_STATUSES) + ")",
+                       name="webhook_delivery_status"),
+)
