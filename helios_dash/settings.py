@@ -49,6 +49,11 @@ class Settings:
     # one decrypts. Never derived from secret_key. Empty: demo mode keeps a key in the data folder
     # (helios_dash/crypto.py); outside demo mode hypotheses answer ENCRYPTION_UNAVAILABLE.
     encryption_keys: tuple[str, ...] = ()
+    # WebSocket /stream (helios_dash/realtime): each socket holds one gunicorn thread, so a worker
+    # needs --threads above this cap (plus its HTTP threads); past it a socket is closed with 1013.
+    ws_max_connections: int = 2000
+    ws_ping_seconds: float = 25.0  # a socket that misses a pong for this long is closed
+    ws_send_queue: int = 64  # messages waiting per socket; a consumer that falls further behind is dropped
     log_format: str = "text"  # "json": one JSON object per log line (request_id, user_id, route, ...)
     webhook_allow_loopback: bool = False  # tests only: webhooks may reach 127.0.0.0/8 and ::1, nothing else non-global
     slow_query_ms: float = 1000.0  # statements slower than this are logged at WARNING by the store gateway
@@ -81,6 +86,9 @@ class Settings:
             rate_limit_sign_in=_rate(env, "HELIOS_RATE_LIMIT_SIGN_IN", cls.rate_limit_sign_in),
             proxy_hops=_number(env, "HELIOS_PROXY_HOPS", cls.proxy_hops, int, 0),
             encryption_keys=_encryption_keys(env.get("HELIOS_ENCRYPTION_KEYS", "")),
+            ws_max_connections=_number(env, "HELIOS_WS_MAX_CONNECTIONS", cls.ws_max_connections, int, 0),
+            ws_ping_seconds=_number(env, "HELIOS_WS_PING_SECONDS", cls.ws_ping_seconds, float, 1),
+            ws_send_queue=_number(env, "HELIOS_WS_SEND_QUEUE", cls.ws_send_queue, int, 1),
             log_format=_log_format(env.get("HELIOS_LOG_FORMAT", "")),
             webhook_allow_loopback=_flag(env.get("HELIOS_WEBHOOK_ALLOW_LOOPBACK", "0")),
             slow_query_ms=_number(env, "HELIOS_SLOW_QUERY_MS", cls.slow_query_ms, float, 0),
