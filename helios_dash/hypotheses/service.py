@@ -21,6 +21,7 @@ from ..accounts.clock import as_utc, now
 from ..crypto import Keyring
 from ..domain.principal import Principal
 from ..errors import BadRequest, Conflict, Forbidden, NotFound
+from ..ops.metrics import VALIDATION_DURATION, VALIDATIONS
 from ..schema import HYPOTHESIS_STATUSES, algorithms, domains, hypotheses, validations
 from ..services.redaction import redact
 from ..store import Store
@@ -154,7 +155,8 @@ def validate_hypothesis(store: Store, by: Principal, hypothesis_id: str, validat
     if evidence is not None and not isinstance(evidence, dict):
         raise BadRequest("evidence must be a JSON object.", [{"field": "evidence", "message": "an object"}])
     row, text = start_validating(store, str(hypothesis_id), validator.key, keyring)
-    outcome = run_validator(validator, text, row["domain_id"], evidence, timeout)
+    with VALIDATION_DURATION.time():
+        outcome = run_validator(validator, text, row["domain_id"], evidence, timeout)
     with audited_write(store) as conn:
         if outcome.failed:
             conn.execute(hypotheses.update().where(hypotheses.c.id == row["id"]).values(
@@ -168,6 +170,8 @@ def validate_hypothesis(store: Store, by: Principal, hypothesis_id: str, validat
                        "speedup": outcome.result.speedup, "tests": outcome.result.tests,
                        "details": outcome.result.details}
             audit.record(conn, by, "hypothesis.validate", "hypothesis", row["id"], changes, context)
+    # Counted once committed: a validation whose write failed did not happen.
+    VALIDATIONS.labels(domain=row["domain_id"], result="failed" if outcome.failed else "validated").inc()
     answer = get_hypothesis(store, by, row["id"], keyring=keyring)
     answer["result"] = None if outcome.failed else {
         "validator": validator.key, "quality": outcome.result.quality, "confidence": outcome.result.confidence,
