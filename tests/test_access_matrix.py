@@ -37,6 +37,7 @@ CALLBACK_PATH = "/_dash-update-component"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 DEMO_PASSWORD = "helios-demo"  # demo mode's accounts (issue 10: "Identities and sign-in")
 UNKNOWN_API_PATH = "/api/v1/no-such-endpoint"
+NO_WEBHOOK = "wh_" + "0" * 32
 
 # -- the issue's role table, restated (independent of rules.py) ----------------------------------
 PUBLIC, READ, EXPORT, WRITE, ADMIN, ACCOUNT, ADMIN_FORMS = (
@@ -67,6 +68,8 @@ def requirement(method: str, path: str, callback_output: str | None = None) -> s
         return ADMIN  # the audit log; Prometheus metrics (or an allow-listed address: tests/test_metrics.py)
     if path.startswith("/api/v1/export/"):
         return EXPORT
+    if path.startswith("/api/v1/webhooks"):
+        return WRITE  # webhooks: "admin and editor", reading the list and delivery log too
     if path.startswith("/api/"):
         return READ if method == "GET" else WRITE
     if path in ("/account", "/logout", "/logout/everywhere") or path.startswith("/account/"):
@@ -275,6 +278,15 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
             actor.client, {"path": f"/admin/tokens/{fx.token_of(fx.user())}/revoke"}))],
         "audit_admin.index": [simple("/admin/audit", {200})],
         "audit_admin.export": [simple("/admin/audit.csv", {200})],
+        "webhooks_admin.index": [simple("/admin/webhooks", {200})],
+        # A loopback URL is refused (HELIOS_WEBHOOK_ALLOW_LOOPBACK is off here): past the guard, the
+        # handler's 400, and nothing is registered or sent. Unknown ids: the handler's 404.
+        "api.webhooks": [simple("/api/v1/webhooks", {200})],
+        "api.create_webhook": [simple("/api/v1/webhooks", {400}, "POST", json={
+            "url": "http://127.0.0.1:9/matrix", "events": ["hypothesis.created"]})],
+        "api.delete_webhook": [simple(f"/api/v1/webhooks/{NO_WEBHOOK}", {404}, "DELETE")],
+        "api.test_webhook": [simple(f"/api/v1/webhooks/{NO_WEBHOOK}/test", {404}, "POST")],
+        "api.webhook_deliveries": [simple(f"/api/v1/webhooks/{NO_WEBHOOK}/deliveries", {404})],
     }
 
 

@@ -91,6 +91,13 @@ ROUTES: dict[str, Rule] = {
     "api.research": READ,
     "api.research_stream": READ,
     "api.create_research": WRITE,
+    # Webhooks: editors and admins, listing too (an endpoint and its delivery log are integration
+    # settings, not data); an editor sees only their own, an admin everyone's (webhooks/service.py).
+    "api.webhooks": WRITE,
+    "api.create_webhook": WRITE,
+    "api.delete_webhook": WRITE,
+    "api.test_webhook": WRITE,
+    "api.webhook_deliveries": WRITE,
     # Accounts.
     "auth.logout": ACCOUNT,
     "auth.sign_out_everywhere": ACCOUNT,
@@ -104,6 +111,7 @@ ROUTES: dict[str, Rule] = {
     "admin.revoke_token": ADMIN_PAGES,
     "audit_admin.index": ADMIN_PAGES,
     "audit_admin.export": ADMIN_PAGES,
+    "webhooks_admin.index": ADMIN_PAGES,
 }
 
 # Dash callback (its function's module and name) -> rule. Every callback of today reads; the
