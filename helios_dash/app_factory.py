@@ -12,6 +12,8 @@ from .access import check_ready_to_serve, init_access
 from .access.guard import DASH_KEY
 from .api import init_api
 from .jobs import install_heavy_gate
+from .ops.health import init_health
+from .ops.logs import init_request_logging
 from .runtime import Runtime, create_runtime, seed_demo_if_empty
 from .settings import PROJECT_ROOT, Settings
 from .ui import ids
@@ -28,7 +30,9 @@ def build_server(runtime: Runtime) -> Flask:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)
     server.config.update(SECRET_KEY=settings.secret_key,
                          MAX_CONTENT_LENGTH=settings.max_body_bytes)  # larger bodies get a 413 unread
+    init_request_logging(server)  # first: its after_request hook runs last, so it logs the final status
     runtime_module.init_app(server, runtime)
+    init_health(server)
     install_heavy_gate(server, settings)
     init_api(server)
     init_access(server, settings)  # after the API: the limiter puts its limits on the API's routes
