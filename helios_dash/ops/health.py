@@ -75,8 +75,8 @@ def summary():
     # No database, no answers: unhealthy. Without Redis the cache misses and events stay local,
     # but pages and the API still answer from the store: degraded.
     status = "unhealthy" if database["status"] != "ok" else "degraded" if cache["status"] != "ok" else "healthy"
-    body = {"status": status, "timestamp": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "database": database, "cache": cache,
+    stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    body = {"status": status, "timestamp": stamp, "database": database, "cache": cache,
             "api_latency_ms": current_app.extensions[CHECKS_KEY].api_latency_ms()}
     return _answer(body, 503 if status == "unhealthy" else 200)
 

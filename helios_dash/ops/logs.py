@@ -56,8 +56,9 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line: timestamp, level, logger, message, request_id, user_id, extras, exception."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line = {"timestamp": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-                "level": record.levelname, "logger": record.name, "message": record.getMessage()}
+        stamp = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+        line = {"timestamp": stamp.replace("+00:00", "Z"), "level": record.levelname, "logger": record.name,
+                "message": record.getMessage()}
         line |= {key: getattr(record, key, None) for key in _CONTEXT}
         line |= {key: value for key, value in vars(record).items() if key not in _STANDARD and key not in _CONTEXT}
         if record.exc_info:
