@@ -14,6 +14,7 @@ from .api import init_api
 from .jobs import install_heavy_gate
 from .ops.health import init_health
 from .ops.logs import init_request_logging
+from .ops.metrics_view import init_metrics
 from .runtime import Runtime, create_runtime, seed_demo_if_empty
 from .settings import PROJECT_ROOT, Settings
 from .ui import ids
@@ -33,6 +34,7 @@ def build_server(runtime: Runtime) -> Flask:
     init_request_logging(server)  # first: its after_request hook runs last, so it logs the final status
     runtime_module.init_app(server, runtime)
     init_health(server)
+    init_metrics(server)  # GET /metrics, and every request timed by its route template
     install_heavy_gate(server, settings)
     init_api(server)
     init_access(server, settings)  # after the API: the limiter puts its limits on the API's routes
