@@ -3,6 +3,8 @@ import sys
 
 from helios_dash import create_app
 from helios_dash.errors import HeliosError
+from helios_dash.ops.logs import configure_logging
+from helios_dash.settings import Settings
 
 # gunicorn restarts a worker that exits, forever, but stops the whole server when
 # one exits with this code (its WORKER_BOOT_ERROR): a store in use by another
@@ -10,7 +12,9 @@ from helios_dash.errors import HeliosError
 BOOT_ERROR = 3
 
 try:
-    app = create_app()
+    settings = Settings.from_env()
+    configure_logging(settings.log_format)  # HELIOS_LOG_FORMAT: text or JSON lines on stderr
+    app = create_app(settings)
 except HeliosError as error:  # e.g. the store is locked by another process: one sentence, no traceback
     print(f"HELIOS Analytics cannot start: {error.message}", file=sys.stderr, flush=True)
     sys.exit(BOOT_ERROR)

@@ -21,6 +21,15 @@ def main():
     """HELIOS Analytics: dashboard, store and data tools."""
 
 
+def _logging_settings() -> Settings:
+    """The settings of a long-running command, its log lines configured (HELIOS_LOG_FORMAT)."""
+    from .ops.logs import configure_logging
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_format)
+    return settings
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
@@ -29,7 +38,7 @@ def serve(host: str, port: int):
     """Run the dashboard (one process, threads) on the configured store."""
     from . import create_app
 
-    create_app().run(host=host, port=port, debug=False)
+    create_app(_logging_settings()).run(host=host, port=port, debug=False)
 
 
 @main.command()
@@ -49,7 +58,7 @@ def simulate(rate: float, host: str, port: int):
     from .demo.simulator import Simulator
     from .runtime import RUNTIME_KEY
 
-    app = create_app()
+    app = create_app(_logging_settings())
     Simulator(app.server.extensions[RUNTIME_KEY].store, rate).start()
     click.echo(f"Streaming about {rate:g} validations per second; dashboard at http://{host}:{port}")
     app.run(host=host, port=port, debug=False)
@@ -123,7 +132,7 @@ def worker():
     from .jobs.runner import RedisJobs, run_worker
     from .runtime import create_runtime
 
-    settings = Settings.from_env()
+    settings = _logging_settings()
     if not settings.redis_url:
         raise ConfigurationError("A worker takes jobs from Redis: set HELIOS_REDIS_URL (without it, "
                                  "the dashboard runs its jobs in its own process).")
