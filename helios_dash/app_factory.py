@@ -38,6 +38,8 @@ def build_server(runtime: Runtime) -> Flask:
     install_heavy_gate(server, settings)
     init_api(server)
     init_access(server, settings)  # after the API: the limiter puts its limits on the API's routes
+    from .realtime.ws import init_stream
+    init_stream(server)  # WebSocket /stream and /ws/leaderboard (after the guard, which runs first for them too)
     return server
 
 

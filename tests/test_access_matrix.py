@@ -81,7 +81,7 @@ def requirement(method: str, path: str, callback_output: str | None = None) -> s
 
 def wants_json(path: str) -> bool:
     """The API and Dash's endpoints answer refusals with the JSON envelope; pages do not."""
-    return path.startswith(("/api/", "/_dash-")) or path == "/metrics"  # a scraper, not a browser: no redirect
+    return path.startswith(("/api/", "/_dash-", "/stream", "/ws/"))  # /stream, /ws/: WebSocket handshakes or path == "/metrics"  # a scraper, not a browser: no redirect
 
 
 @dataclass
@@ -252,6 +252,12 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
             actor.client, {"path": f"/api/v1/research/{fresh_research(fx)}"}))],
         "api.research_stream": [make("GET", "/api/v1/research/<fresh>/stream", {200}, lambda actor: (
             actor.client, {"path": f"/api/v1/research/{fresh_research(fx)}/stream"}))],
+        # WebSocket handshakes, same-origin as a browser's: past the guard, the test client has no socket
+        # to upgrade, and the route says so with a 400 (tests/test_websocket.py connects for real).
+        "stream.stream": [make("GET", "/stream", {400}, lambda actor: (actor.client, {
+            "path": "/stream", "headers": WEBSOCKET_HANDSHAKE}))],
+        "stream.leaderboard": [make("GET", "/ws/leaderboard", {400}, lambda actor: (actor.client, {
+            "path": "/ws/leaderboard", "headers": WEBSOCKET_HANDSHAKE}))],
         "api.domains": [simple("/api/v1/domains", {200})],
         "api.domain": [simple("/api/v1/domains/quantum", {200})],
         "api.algorithms": [simple("/api/v1/algorithms", {200})],
@@ -288,6 +294,10 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
         "api.test_webhook": [simple(f"/api/v1/webhooks/{NO_WEBHOOK}/test", {404}, "POST")],
         "api.webhook_deliveries": [simple(f"/api/v1/webhooks/{NO_WEBHOOK}/deliveries", {404})],
     }
+
+
+WEBSOCKET_HANDSHAKE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13",
+                       "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Origin": "http://localhost"}
 
 
 # What a minimal, valid callback request fills in: enough for each callback to run, as a click would.
@@ -398,7 +408,7 @@ class Outcome:
 def send(actor: Actor, probe: Probe) -> Outcome:
     client, request = probe.build(actor)
     path = request.pop("path")
-    headers = dict(actor.headers)
+    headers = {**actor.headers, **request.pop("headers", {})}
     # A browser's same-site form or fetch (cross-site ones: a test below). A sign-in always comes from a
     # browser's form, and what it authenticates next is the cookie it sets, so it carries Origin too.
     if probe.method not in SAFE_METHODS and (actor.by_cookie or path == "/login"):

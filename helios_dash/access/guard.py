@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 DASH_KEY = "helios.dash"  # server.extensions entry holding the Dash app, for callback rules
 CALLBACK_ENDPOINT = "/_dash-update-component"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-JSON_PREFIXES = ("/api/", "/_dash-", "/metrics")  # answered with the envelope; everything else is a page
+JSON_PREFIXES = ("/api/", "/_dash-", "/metrics", "/stream", "/ws/")  # /stream, /ws/: WebSocket handshakes  # answered with the envelope; everything else is a page
 
 
 class Refusal(Exception):

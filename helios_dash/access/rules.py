@@ -62,6 +62,8 @@ ROUTES: dict[str, Rule] = {
     "health.summary": PUBLIC,
     "health.live": PUBLIC,
     "health.ready": PUBLIC,
+    "stream.stream": READ,  # WebSocket /stream (realtime/ws.py): messages redacted per role
+    "stream.leaderboard": READ,  # WebSocket /ws/leaderboard, the guide's alias (subscribed to leaderboard)
     "metrics.exposition": METRICS,  # GET /metrics (helios_dash/ops/metrics_view.py)
     # The dashboard: pages, and what the renderer fetches to draw them.
     "/": READ,
