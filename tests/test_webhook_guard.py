@@ -152,7 +152,8 @@ def test_allow_loopback_admits_loopback_and_nothing_else(url, reason):
     ("https://hooks.example.com./a/b?x=1&y=2#frag",
      Target("https", "hooks.example.com", 443, "/a/b?x=1&y=2", ("8.8.8.8", "2606:4700::1111"))),
     ("HTTPS://Hooks.Example.COM:8443", Target("https", "hooks.example.com", 8443, "/", ("8.8.8.8", "2606:4700::1111"))),
-    ("https://b\u00fccher.example/h\u00e4ken", Target("https", "xn--bcher-kva.example", 443, "/h%C3%A4ken", ("1.1.1.1",))),
+    ("https://b\u00fccher.example/h\u00e4ken",
+     Target("https", "xn--bcher-kva.example", 443, "/h%C3%A4ken", ("1.1.1.1",))),
     ("http://8.8.8.8:8080/x", Target("http", "8.8.8.8", 8080, "/x", ("8.8.8.8",))),
     ("http://134744072/", Target("http", "8.8.8.8", 80, "/", ("8.8.8.8",))),  # 8.8.8.8 in decimal
     ("https://[2606:4700:0::1111]/", Target("https", "2606:4700::1111", 443, "/", ("2606:4700::1111",))),

@@ -66,8 +66,7 @@ def check_url(url: str, *, allow_loopback: bool = False, resolve: Resolver = def
         reason = refusal(address, allow_loopback=allow_loopback)
         if reason is not None:
             where = "it leads to" if literal is not None else f"{host} resolves to"
-            article = "an" if reason[0] in "aeiouIU" else "a"
-            raise UnsafeTarget(reason, f"Webhook URL refused: {where} {address}, {article} {reason} address; "
+            raise UnsafeTarget(reason, f"Webhook URL refused: {where} {address} ({reason}); "
                                        "webhooks are only sent to public internet addresses.", str(address))
     return Target(scheme, host, port, path, tuple(dict.fromkeys(str(address) for address in addresses)))
 
@@ -133,15 +132,18 @@ def _parse(url: str) -> tuple[str, str, int, str, Address | None]:
         raise _malformed(str(error)) from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise UnsafeTarget("scheme", f"Webhook URL refused: the scheme must be http or https, not {scheme or 'none'!r}.")
+        raise UnsafeTarget("scheme", "Webhook URL refused: the scheme must be http or https, "
+                                     f"not {scheme or 'none'!r}.")
     if "@" in parts.netloc:
         raise UnsafeTarget("userinfo", "Webhook URL refused: it may not carry a user name or password "
-                                       "(put credentials in the path or a query parameter).")
+                                       "(the webhook-signature header tells the receiver the request is ours).")
     if port == 0:
         raise _malformed("port 0")
     port = port or DEFAULT_PORTS[scheme]
     # Non-ASCII in the path is percent-encoded (http.client sends ASCII only); existing escapes stay.
-    path = quote(parts.path or "/", safe=_PATH_SAFE) + (f"?{quote(parts.query, safe=_PATH_SAFE)}" if parts.query else "")
+    path = quote(parts.path or "/", safe=_PATH_SAFE)
+    if parts.query:
+        path += "?" + quote(parts.query, safe=_PATH_SAFE)
     if parts.netloc.startswith("["):  # an IPv6 literal; urlsplit has already checked the brackets
         host = parts.hostname or ""
         if "%" in host:
