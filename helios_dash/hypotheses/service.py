@@ -27,6 +27,7 @@ from ..services.redaction import redact
 from ..store import Store
 from ..validators import PluginManager, plugin_manager, run_validator
 from ..validators.runner import DEFAULT_TIMEOUT
+from ..webhooks import events
 
 MAX_TEXT = 10_000  # characters of hypothesis text
 MAX_NOTES = 10_000
@@ -91,6 +92,7 @@ def create_hypothesis(store: Store, by: Principal, text, domain, *, keyring: Key
             internal_notes=notes, created_at=moment, updated_at=moment))
         audit.record(conn, by, "hypothesis.create", "hypothesis", hypothesis_id,
                      {"domain": domain, "status": "draft", "internal_notes": notes is not None}, context)
+        events.hypothesis_created(conn, hypothesis_id, domain, by.user_id, moment)  # webhooks' outbox
     return get_hypothesis(store, by, hypothesis_id, keyring=keyring)
 
 
@@ -165,6 +167,7 @@ def validate_hypothesis(store: Store, by: Principal, hypothesis_id: str, validat
                          {"validator": validator.key, "status": "failed", "reason": outcome.reason}, context)
         else:
             validation_id = file_validation(store, conn, by, row, validator.key, outcome.result)
+            events.hypothesis_validated(conn, row, validation_id, validator.key, outcome.result)
             changes = {"validator": validator.key, "status": "validated", "validation_id": validation_id,
                        "quality": outcome.result.quality, "confidence": outcome.result.confidence,
                        "speedup": outcome.result.speedup, "tests": outcome.result.tests,

@@ -43,11 +43,12 @@ __all__ = [
 
 
 def import_file(store: Store, path: str | os.PathLike, column_map: dict[str, str] | None = None,
-                progress: bool = False, epoch: str | None = None) -> ImportResult:
+                progress: bool = False, epoch: str | None = None, in_transaction=None) -> ImportResult:
     """Import the validation records of a CSV or Parquet file; all or nothing, duplicates skipped.
 
     ``epoch`` ("s" or "ms") reads ``created_at`` as epoch seconds or milliseconds (UTC);
     without it, a column of nothing but 10-digit (or 13-digit) numbers is read so too.
+    ``in_transaction(conn, first_id, inserted)`` runs in the write's transaction when rows were inserted.
     """
     timestamps = Timestamps(epoch)
     source = open_source(Path(path), column_map or {})
@@ -58,4 +59,4 @@ def import_file(store: Store, path: str | os.PathLike, column_map: dict[str, str
         if checked.report.bad_rows:
             raise checked.report.error()
         notes = [note for note in [timestamps.note()] if note]
-        return write(store, catalog, spill, checked, notes, progress)
+        return write(store, catalog, spill, checked, notes, progress, in_transaction)

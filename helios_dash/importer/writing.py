@@ -41,7 +41,7 @@ class _NothingNew(Exception):
 
 
 def write(store: Store, catalog: Catalog, spill: Path, checked: Checked, notes: list[str],
-          progress: bool) -> ImportResult:
+          progress: bool, in_transaction=None) -> ImportResult:
     """Pass 2: refuse ids given other content; insert the spilled rows whose keys are new, in one transaction."""
     rows_read = checked.rows_read
     try:
@@ -61,6 +61,8 @@ def write(store: Store, catalog: Catalog, spill: Path, checked: Checked, notes: 
                 _algorithms_between(conn, first_id, inserted)))
             store.append_frame(conn, domains, new_domains)  # before algorithms: their foreign key
             store.append_frame(conn, algorithms, new_algorithms)
+            if in_transaction is not None:  # e.g. the API's batch event (webhooks' outbox)
+                in_transaction(conn, first_id, inserted)
     except _NothingNew:
         return ImportResult(rows_read, 0, rows_read, 0, 0, tuple(notes))
     created = {"domain": set(new_domains.get("id", ())), "algorithm": set(new_algorithms.get("id", ()))}

@@ -39,6 +39,7 @@ from ..jobs.periodic import Periodic
 from ..jobs.registry import describe_error, register
 from ..schema import hypotheses, research_projects, research_results, validations
 from ..validators import plugin_manager
+from ..webhooks.events import research_completed
 from .service import ACTIVE, context_from_json, principal_from_json, project_row, texts_of
 
 log = logging.getLogger(__name__)
@@ -257,7 +258,9 @@ def finish(store, project_id: str, run: str, status: str, error: str | None) -> 
     with store.records() as conn:
         ended = conn.execute(p.update().where(p.c.id == project_id, p.c.claimed_by == run).values(
             status=status, error=error, finished_at=now(), claimed_by=None, pending_hypothesis_id=None,
-        ).returning(p.c.id)).first()
+        ).returning(p.c.id, p.c.done, p.c.total)).first()
+        if ended is not None:  # webhooks' outbox, in the transaction that ends the project
+            research_completed(conn, project_id, status, ended.done, ended.total, error)
     return status if ended is not None else None
 
 

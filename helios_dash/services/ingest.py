@@ -15,6 +15,7 @@ from ..domain.principal import Principal
 from ..errors import BadRequest, Forbidden
 from ..importer import COLUMNS, ImportResult, import_file
 from ..store import Store
+from ..webhooks.events import validations_ingested
 
 MAX_RECORDS = 10_000  # per batch; larger sets go in several batches (or a file import)
 
@@ -28,7 +29,7 @@ def ingest_records(store: Store, principal: Principal, records, context: audit.C
         path = Path(folder) / "batch.csv"
         write_csv(path, rows)
         try:
-            result = import_file(store, path)
+            result = import_file(store, path, in_transaction=validations_ingested)  # one event per batch
         except BadRequest as error:
             raise as_records_error(error, len(rows)) from None
     with store.records() as conn:
