@@ -81,7 +81,8 @@ def requirement(method: str, path: str, callback_output: str | None = None) -> s
 
 def wants_json(path: str) -> bool:
     """The API and Dash's endpoints answer refusals with the JSON envelope; pages do not."""
-    return path.startswith(("/api/", "/_dash-", "/stream", "/ws/"))  # /stream, /ws/: WebSocket handshakes or path == "/metrics"  # a scraper, not a browser: no redirect
+    # /stream, /ws/: WebSocket handshakes; /metrics: a scraper, not a browser (no redirect)
+    return path.startswith(("/api/", "/_dash-", "/stream", "/ws/")) or path == "/metrics"
 
 
 @dataclass
