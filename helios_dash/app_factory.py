@@ -18,6 +18,7 @@ from .ops.metrics_view import init_metrics
 from .runtime import Runtime, create_runtime, seed_demo_if_empty
 from .settings import PROJECT_ROOT, Settings
 from .ui import ids
+from .webhooks.running import SENDER_KEY, start_sender
 
 
 def build_server(runtime: Runtime) -> Flask:
@@ -49,7 +50,9 @@ def build_app(settings: Settings) -> dash.Dash:
     if settings.demo_data:
         seed_demo_if_empty(runtime)
     check_ready_to_serve(settings, runtime.store)
-    return build_dash(build_server(runtime))
+    server = build_server(runtime)
+    server.extensions[SENDER_KEY] = start_sender(runtime)  # webhooks: the outbox is sent from served processes
+    return build_dash(server)
 
 
 def build_dash(server: Flask) -> dash.Dash:

@@ -143,7 +143,9 @@ def worker():
     try:
         assert isinstance(runtime.jobs, RedisJobs)
         click.echo(f"Worker taking jobs from {settings.redis_url}; stop with Ctrl-C.")
+        sender = start_sender(runtime)  # webhooks too: senders claim deliveries, so workers never send one twice
         handled = run_worker(runtime.jobs, stop)
+        sender.stop()
     finally:
         runtime.close()
     click.echo(f"Worker stopped after {handled} job(s).")

@@ -40,6 +40,11 @@ def _optional_views():
         registrations.append(init_audit_views)
     except ImportError:
         pass
+    try:
+        from .webhook_views import init_webhook_views
+        registrations.append(init_webhook_views)
+    except ImportError:
+        pass
     return registrations
 
 

@@ -26,6 +26,7 @@ from ..reports.vocabulary import EXPORT_FORMATS, EXPORT_KINDS
 from ..schema import HYPOTHESIS_STATUSES
 from . import models as m
 from .v1 import research_models as research
+from .v1 import webhook_models as hooks
 from .blueprint import api
 from .v1.query import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
@@ -97,6 +98,7 @@ LIST = VIEW + page_params()
 DOMAIN, ALGORITHM = path_param("domain", "a domain id"), path_param("algorithm_id", "an algorithm id")
 HYPOTHESIS = path_param("hypothesis_id", "a hypothesis id (hyp_...)")
 RESEARCH = path_param("project_id", "a research project id")
+WEBHOOK = path_param("webhook_id", "a webhook id (wh_...)")
 BODY = (400, 413, 415)
 EXPORT_CONTENT = {EXPORT_FORMATS[name].media_type.split(";")[0]: {"schema": {"type": "string"}}
                   for name in EXPORT_FORMATS if name != "json"}
@@ -152,6 +154,17 @@ OPERATIONS: tuple[Op, ...] = (
        (RESEARCH, {"name": "Last-Event-ID", "in": "header", "required": False, "schema": {"type": "string"},
                    "description": "resume after this result"}),
        errors=(404,), content={"text/event-stream": {"schema": {"type": "string"}}}),
+    Op("POST", "/webhooks", "create_webhook", "Register a webhook (the secret is shown once)", "webhooks",
+       body=hooks.WebhookCreate, data=hooks.WebhookCreated, status=201, location=True, errors=BODY),
+    Op("GET", "/webhooks", "webhooks", "Webhooks (an editor's own; an admin's: all)", "webhooks",
+       data=[hooks.Webhook]),
+    Op("DELETE", "/webhooks/{webhook_id}", "delete_webhook", "Delete a webhook and its delivery log", "webhooks",
+       (WEBHOOK,), data=hooks.WebhookDeleted, errors=(404,)),
+    Op("POST", "/webhooks/{webhook_id}/test", "test_webhook", "Send a webhook.test event now", "webhooks",
+       (WEBHOOK,), data=hooks.WebhookDelivery, errors=(404,)),
+    Op("GET", "/webhooks/{webhook_id}/deliveries", "webhook_deliveries", "A webhook's delivery log, newest first",
+       "webhooks", (WEBHOOK, query("status", {"enum": ["pending", "delivered", "failed", "dead"]}))
+       + page_params(100, 20), data=[hooks.WebhookDelivery], paged=True, linked=True, errors=(400, 404)),
 )
 STATUS_RESPONSES = {  # status -> (component name, description)
     400: ("BadRequest", "VALIDATION_ERROR: the details name each bad parameter or field"),
