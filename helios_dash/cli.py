@@ -142,7 +142,10 @@ def worker():
         signal.signal(signum, lambda *_: stop.set())
     try:
         assert isinstance(runtime.jobs, RedisJobs)
-        click.echo(f"Worker taking jobs from {settings.redis_url}; stop with Ctrl-C.")
+        from sqlalchemy.engine import make_url  # parses redis:// too; the password is shown as ***
+
+        shown = make_url(settings.redis_url).render_as_string(hide_password=True)
+        click.echo(f"Worker taking jobs from {shown}; stop with Ctrl-C.")
         sender = start_sender(runtime)  # webhooks too: senders claim deliveries, so workers never send one twice
         handled = run_worker(runtime.jobs, stop)
         sender.stop()
