@@ -27,7 +27,7 @@ from .hub import Hub
 log = logging.getLogger(__name__)
 
 DATA_CHANGED, RESEARCH_COMPLETED = "data.changed", "research.completed"
-MAX_ROWS_PER_WRITE = 20  # an import of 100,000 rows announces its newest 20, then the leaderboard
+MAX_ROWS_PER_WRITE = 10  # an import of 100,000 rows announces its newest 10 (a burst well inside a send queue)
 TOP_ROWS = 10
 BOARD_FIELDS = ("rank", "algorithm_id", "name", "domain", "type", "mean_quality", "ci_low", "validations")
 
