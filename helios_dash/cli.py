@@ -131,6 +131,7 @@ def worker():
     from .errors import ConfigurationError
     from .jobs.runner import RedisJobs, run_worker
     from .runtime import create_runtime
+    from .webhooks.running import start_sender
 
     settings = _logging_settings()
     if not settings.redis_url:
