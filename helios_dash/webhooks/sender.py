@@ -89,6 +89,8 @@ class Sender:
             due.append(d.c.next_attempt_at <= moment)
         else:
             due.append(d.c.id == delivery_id)
+        if self.store.scalar(sa.select(d.c.id).where(*due).limit(1)) is None:
+            return []  # the usual answer: a plain read, no lock taken (sign-ins share the records lock)
         with self.store.records() as conn:
             ids = conn.execute(sa.select(d.c.id).where(*due).order_by(d.c.next_attempt_at, d.c.id)
                                .limit(BATCH)).scalars().all()
