@@ -51,7 +51,8 @@ class Settings:
     encryption_keys: tuple[str, ...] = ()
     # WebSocket /stream (helios_dash/realtime): each socket holds one gunicorn thread, so a worker
     # needs --threads above this cap (plus its HTTP threads); past it a socket is closed with 1013.
-    ws_max_connections: int = 2000
+    # 0: half of gunicorn's --threads (so sockets never starve page requests), 2000 elsewhere.
+    ws_max_connections: int = 0
     ws_ping_seconds: float = 25.0  # a socket that misses a pong for this long is closed
     ws_send_queue: int = 64  # messages waiting per socket; a consumer that falls further behind is dropped
     log_format: str = "text"  # "json": one JSON object per log line (request_id, user_id, route, ...)
