@@ -260,3 +260,16 @@ def test_a_slow_consumer_is_dropped_while_a_fast_one_keeps_receiving(live):
         pass
     slow.close()
     fast.close()
+
+
+@pytest.mark.parametrize("argv, environ, cap", [
+    (["/venv/bin/gunicorn", "--workers", "1", "--threads", "8", "app:server"], {}, 4),  # make run
+    (["/venv/lib/gunicorn/__main__.py", "--threads=1100", "app:server"], {}, 550),
+    (["/venv/bin/gunicorn", "app:server"], {"GUNICORN_CMD_ARGS": "--threads 64"}, 32),
+    (["/venv/bin/gunicorn", "app:server"], {}, 0),  # the sync worker: one thread, no room for a socket
+    (["flask", "run"], {}, 2000),  # not gunicorn: Werkzeug starts a thread per request
+])
+def test_the_automatic_cap_leaves_half_of_gunicorns_threads_to_requests(argv, environ, cap):
+    from helios_dash.realtime.ws import automatic_cap
+
+    assert automatic_cap(argv, environ) == cap

@@ -35,11 +35,32 @@ sock = Sock()
 def init_stream(server) -> None:
     """Register /stream and /ws/leaderboard on ``server`` with a hub and feed of its own."""
     settings = server.extensions["helios.runtime"].settings
-    hub = Hub(settings.ws_max_connections, settings.ws_send_queue)
+    hub = Hub(settings.ws_max_connections or automatic_cap(), settings.ws_send_queue)
     server.extensions[STREAM_KEY] = (hub, Feed(server, hub))
     server.config["SOCK_SERVER_OPTIONS"] = {"ping_interval": settings.ws_ping_seconds,
                                             "max_message_size": messages.MAX_CLIENT_MESSAGE}
     server.register_blueprint(stream)
+
+
+def automatic_cap(argv=None, environ=None) -> int:
+    """Half of gunicorn's ``--threads`` (command line or GUNICORN_CMD_ARGS): the other half stays for
+    page and API requests, which would otherwise queue behind sockets that never end. 2000 when
+    not under gunicorn (the Werkzeug server starts a thread per request, without a bound)."""
+    import os
+    import shlex
+    import sys
+
+    argv = sys.argv if argv is None else argv
+    words = list(argv) + shlex.split((os.environ if environ is None else environ).get("GUNICORN_CMD_ARGS", ""))
+    if not any("gunicorn" in word for word in argv):
+        return 2000
+    threads = 1
+    for index, word in enumerate(words):
+        if word == "--threads" and index + 1 < len(words):
+            threads = int(words[index + 1])
+        elif word.startswith("--threads="):
+            threads = int(word.split("=", 1)[1])
+    return threads // 2  # a sync worker (1 thread): 0, every socket refused with 1013, pages poll
 
 
 @stream.before_request
