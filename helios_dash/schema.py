@@ -270,7 +270,7 @@ webhook_deliveries = sa.Table(
     sa.Column("claimed_by", sa.String),  # the sender (a UUID) sending it now
     sa.Column("claimed_at", sa.DateTime(timezone=True)),
     sa.Column("last_status", sa.Integer),  # HTTP status of the last attempt
-    sa.Column("last_latency_ms", sa.Float),
+    sa.Column("last_latency_ms", sa.Double),
     sa.Column("last_error", sa.String),
     sa.Column("request_id", sa.String),  # X-Request-Id of the request that caused the event
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

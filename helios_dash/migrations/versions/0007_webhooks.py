@@ -42,7 +42,7 @@ def upgrade() -> None:
         sa.Column("claimed_by", sa.String),
         sa.Column("claimed_at", sa.DateTime(timezone=True)),
         sa.Column("last_status", sa.Integer),
-        sa.Column("last_latency_ms", sa.Float),
+        sa.Column("last_latency_ms", sa.Double),
         sa.Column("last_error", sa.String),
         sa.Column("request_id", sa.String),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
