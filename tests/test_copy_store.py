@@ -61,6 +61,22 @@ def _seed_source(path: Path) -> str:
                 id="hyp_copy", text_encrypted="gAAAAA-not-decrypted-by-the-copy", domain_id=domain,
                 author_id=user.id, status="failed", failure_reason=AWKWARD_TEXT[1], validator="benchmark",
                 internal_notes=AWKWARD_TEXT[-1], created_at=moment, updated_at=moment))
+        with store.records() as conn:  # research, webhooks and their outbox move too (secrets stay encrypted)
+            conn.execute(schema.research_projects.insert().values(
+                id="res_copy", name=AWKWARD_TEXT[0], domain_id=domain, validator="demo",
+                hypotheses_encrypted="gAAAAA-research", total=1, done=1, status="completed",
+                requester="{}", created_at=moment))
+            conn.execute(schema.research_results.insert().values(
+                project_id="res_copy", position=1, hypothesis_id="hyp_copy", status="failed",
+                error=AWKWARD_TEXT[2], created_at=moment))
+            conn.execute(schema.webhooks.insert().values(
+                id="wh_copy", url="https://example.org/hook?t=1", events='["hypothesis.created"]',
+                secret_encrypted="gAAAAA-webhook", owner_id=user.id, active=False, disabled_reason=AWKWARD_TEXT[1],
+                consecutive_failures=3, dead_deliveries=1, created_at=moment))
+            conn.execute(schema.webhook_deliveries.insert().values(
+                id="msg_copy", webhook_id="wh_copy", event="hypothesis.created", payload='{"type": "x"}',
+                status="dead", attempts=8, last_status=500, last_latency_ms=12.345678901234567,
+                last_error=AWKWARD_TEXT[-1], created_at=moment, updated_at=moment))
     finally:
         store.close()
     return url
