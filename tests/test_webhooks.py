@@ -21,8 +21,13 @@ from standardwebhooks import Webhook as Verifier
 
 from helios_dash import create_server
 from helios_dash.api.v1.webhooks import RESOLVER_KEY
+from helios_dash.crypto import keyring_for
+from helios_dash.domain.principal import command_line
+from helios_dash.hypotheses.service import create_hypothesis
+from helios_dash.research.job import finish, try_claim
+from helios_dash.research.service import new_project
 from helios_dash.runtime import create_runtime
-from helios_dash.schema import audit_log, domains, webhook_deliveries, webhooks
+from helios_dash.schema import audit_log, domains, hypotheses, webhook_deliveries, webhooks
 from helios_dash.settings import Settings
 from helios_dash.webhooks.outbox import record_event
 from helios_dash.webhooks.running import sender_for
@@ -292,3 +297,51 @@ def test_full_jitter_stays_within_each_base():
     for attempts, base in enumerate((60, 300, 1800, 7200, 21600, 43200, 86400), start=1):
         waits = [schedule.delay_after(attempts) for _ in range(200)]
         assert all(0 <= wait <= base for wait in waits) and max(waits) > base / 2
+
+
+def test_a_service_write_that_fails_leaves_no_event(hooked, receiver_factory):
+    """A write hook failing after the event was appended (as a rollup refresh could) undoes both."""
+    runtime, server, tokens = hooked
+    register(server, tokens["editor"], receiver_factory(200).url)
+
+    def failing_hook(conn):
+        raise RuntimeError("the write fails at its end")
+    runtime.store.add_write_hook(failing_hook)
+    with pytest.raises(RuntimeError):
+        create_hypothesis(runtime.store, command_line("pytest"), "h", "quantum", keyring=keyring_for(runtime.settings))
+    assert deliveries(runtime.store) == []
+    assert runtime.store.scalar(sa.select(sa.func.count()).select_from(hypotheses)) == 0
+
+
+def test_a_finished_research_project_queues_research_completed(hooked, receiver_factory):
+    runtime, server, tokens = hooked
+    register(server, tokens["editor"], receiver_factory(200).url, ["research.completed"])
+    project = new_project(runtime.store, command_line("pytest"), name="p", domain="quantum", validator="demo",
+                          texts=["a"], evidence=None, keyring=keyring_for(runtime.settings))
+    assert try_claim(runtime.store, project, "run-1")
+    finish(runtime.store, project, "run-1", "completed", None)
+    [row] = deliveries(runtime.store)
+    assert json.loads(row["payload"])["data"] == {"id": project, "status": "completed", "done": 0, "total": 1,
+                                                  "error": None}
+
+
+def test_senders_working_at_once_send_each_delivery_once(hooked, receiver_factory):
+    runtime, server, tokens = hooked
+    receiver = receiver_factory(200)
+    register(server, tokens["editor"], receiver.url)
+    with runtime.store.write() as conn:
+        for number in range(30):
+            record_event(conn, "hypothesis.created", {"id": number})
+    senders = [sender_for(runtime) for _ in range(3)]
+
+    def drain(sender):
+        while sender.run_once():
+            pass
+    threads = [threading.Thread(target=drain, args=(sender,)) for sender in senders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [sent["headers"]["webhook-id"] for sent in receiver.received]
+    assert len(ids) == 30 and len(set(ids)) == 30
+    assert {row["status"] for row in deliveries(runtime.store)} == {"delivered"}
