@@ -15,6 +15,7 @@ import os
 import socket
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 
 import pytest
@@ -273,3 +274,38 @@ def test_the_automatic_cap_leaves_half_of_gunicorns_threads_to_requests(argv, en
     from helios_dash.realtime.ws import automatic_cap
 
     assert automatic_cap(argv, environ) == cap
+
+
+def test_under_gunicorns_gthread_worker_a_write_arrives_and_the_automatic_cap_holds(tmp_path):
+    """The deployed shape (make run: one gthread worker with 8 threads, DuckDB): flask-sock's
+    "gunicorn" mode, and the automatic cap of 8 // 2 = 4 sockets, the fifth closed with 1013."""
+    from tests.deployment import embedded, embedded_env, run_cli
+
+    env = embedded_env(tmp_path)
+    run_cli(env, "seed-demo", "--validations", "2000")
+    run_cli(env, "users", "add", "editor@ws.test", "--role", "editor")
+    editor = run_cli(env, "tokens", "create", "editor@ws.test", "--name", "ws", "--scope", "read",
+                     "--scope", "write").stdout.strip().splitlines()[-1]
+    with embedded(tmp_path, 0, threads=8) as deployment:
+        base = deployment.servers[0].url
+        sockets = [simple_websocket.Client.connect(base.replace("http://", "ws://") + "/stream", headers={
+            "Authorization": f"Bearer {deployment.token}"}) for _ in range(5)]
+        admitted, refused = sockets[:4], sockets[4]
+        for ws in admitted:
+            assert receive(ws, "hello")["role"] == "viewer"
+        with pytest.raises(simple_websocket.ConnectionClosed) as closed:
+            receive(refused, "hello")
+        assert closed.value.reason == 1013
+        admitted[0].send(json.dumps({"action": "subscribe", "channels": ["leaderboard"]}))
+        receive(admitted[0], "subscribed")
+        record = [{"id": "ws-gunicorn-1", "algorithm": "Warm-Started VQE", "domain": "quantum", "quality": 77.0,
+                   "confidence": 0.8, "speedup": 1.5, "tests": 5, "validator": "ws-gunicorn",
+                   "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
+        request = urllib.request.Request(base + "/api/v1/validations", data=json.dumps(record).encode(),
+                                         method="POST", headers={"Authorization": f"Bearer {editor}",
+                                                                 "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as answer:  # a page request still gets a thread
+            assert answer.status == 201
+        assert receive(admitted[0], "validation_complete")["result"]["validator"] == "ws-gunicorn"
+        for ws in admitted:
+            ws.close()

@@ -72,6 +72,9 @@ def check_handshake():
     if "werkzeug.socket" not in request.environ and "gunicorn.socket" not in request.environ:
         # The Flask test client, or a server flask-sock does not know: say so instead of a 500.
         return failure("BAD_REQUEST", "This server cannot upgrade this request to a WebSocket.", status=400)
+    # No permessage-deflate (simple-websocket accepts whatever the client offers): our messages are a
+    # few hundred bytes, and a zlib pair per socket costs ~0.3 MB and a compression per send per socket.
+    request.environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
     return None
 
 
@@ -100,6 +103,8 @@ def serve(ws, channels: tuple[str, ...]) -> None:
         ws.close(TRY_AGAIN_LATER, f"This server holds its maximum of {hub.max_connections} live connections; "
                                   "try again later (pages keep polling meanwhile).")
         return
+    open_sockets = open_sockets_gauge()
+    open_sockets.inc()
     try:
         ws.send(messages.control("hello", role=principal.role, channels=list(messages.CHANNELS),
                                  ping_seconds=runtime.settings.ws_ping_seconds))
@@ -108,6 +113,22 @@ def serve(ws, channels: tuple[str, ...]) -> None:
         pump(ws, connection, feed, runtime.settings.ws_ping_seconds)
     finally:
         hub.remove(connection)
+        open_sockets.dec()
+
+
+def open_sockets_gauge():
+    """helios_websocket_connections (ops/metrics.py, livesum across workers); a no-op stand-in without it."""
+    try:
+        from ..ops.metrics import WEBSOCKET_CONNECTIONS
+    except ImportError:  # the metrics module is optional to this one
+        class Nothing:
+            def inc(self):
+                pass
+
+            def dec(self):
+                pass
+        return Nothing()
+    return WEBSOCKET_CONNECTIONS
 
 
 def pump(ws, connection: Connection, feed: Feed, wait_seconds: float) -> None:
