@@ -251,3 +251,30 @@ def test_an_unexpected_error_fails_the_project_with_the_reason(runtime, monkeypa
     assert run_project(runtime, project_id) == "failed"
     row = job.project_row(runtime.store, project_id)
     assert row["status"] == "failed" and "RuntimeError: a bug" in row["error"] and row["claimed_by"] is None
+
+
+def test_the_heartbeat_renews_a_claim_and_notices_when_it_is_taken(runtime, monkeypatch):
+    """While a run works its claim's heartbeat moves on; once another run holds the claim, ``lost`` says so."""
+    from dataclasses import replace
+
+    monkeypatch.setattr(job, "HEARTBEAT_SECONDS", 0.05)
+    runtime.settings = replace(runtime.settings, encryption_keys=(KEY,))
+    prepare(runtime.store)
+    project_id = new_project(runtime.store, editor_of(runtime.store), name="beating", domain="quantum",
+                             validator="demo", texts=TEXTS[:1], evidence=None, keyring=keyring_for(runtime.settings))
+    assert job.try_claim(runtime.store, project_id, "this-run")
+    long_ago = now() - timedelta(minutes=10)
+    age(runtime.store, project_id, heartbeat_at=long_ago)
+
+    def heartbeat_at():
+        return job.as_utc(job.project_row(runtime.store, project_id)["heartbeat_at"])
+
+    with job.Heartbeat(runtime.store, project_id, "this-run") as heartbeat:
+        deadline = time.monotonic() + DEADLINE
+        while heartbeat_at() <= long_ago and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert heartbeat_at() > long_ago and not heartbeat.lost
+        age(runtime.store, project_id, claimed_by="another-run")
+        while not heartbeat.lost and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert heartbeat.lost

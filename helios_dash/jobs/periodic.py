@@ -14,7 +14,7 @@ class Periodic:
     def __init__(self, beat: Callable[[], None], seconds: float, name: str):
         self._beat, self._seconds = beat, seconds
         self._done = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
     def __enter__(self):
         self._thread.start()
@@ -24,6 +24,6 @@ class Periodic:
         self._done.set()
         self._thread.join()
 
-    def _run(self) -> None:
+    def _loop(self) -> None:
         while not self._done.wait(self._seconds):
             self._beat()

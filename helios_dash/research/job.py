@@ -286,7 +286,7 @@ class Heartbeat(Periodic):
     """While a run works, a daemon thread renews its claim; ``lost`` once another run took it."""
 
     def __init__(self, store, project_id: str, run: str):
-        self._store, self._project_id, self._run = store, project_id, run
+        self._store, self._project_id, self._run_id = store, project_id, run
         self.lost = False
         super().__init__(self._renew_claim, HEARTBEAT_SECONDS, f"helios-research-{run[:8]}")
 
@@ -294,7 +294,7 @@ class Heartbeat(Periodic):
         p = research_projects
         try:
             with self._store.records() as conn:
-                held = conn.execute(p.update().where(p.c.id == self._project_id, p.c.claimed_by == self._run)
+                held = conn.execute(p.update().where(p.c.id == self._project_id, p.c.claimed_by == self._run_id)
                                     .values(heartbeat_at=now()).returning(p.c.id)).first()
             self.lost = held is None
         except Exception:  # a store hiccup: the next beat tries again
