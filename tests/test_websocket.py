@@ -309,3 +309,28 @@ def test_under_gunicorns_gthread_worker_a_write_arrives_and_the_automatic_cap_ho
         assert receive(admitted[0], "validation_complete")["result"]["validator"] == "ws-gunicorn"
         for ws in admitted:
             ws.close()
+
+
+def test_scaled_out_a_write_on_one_host_reaches_a_socket_on_another_through_redis():
+    """Two gunicorns (2 workers each) on one PostgreSQL and one Redis: the event crosses by pub/sub."""
+    from tests.deployment import run_cli, scale_out
+
+    with scale_out(2000, instances=2, workers=2, threads=4) as deployment:
+        run_cli(deployment.env, "users", "add", "editor@ws.test", "--role", "editor")
+        editor = run_cli(deployment.env, "tokens", "create", "editor@ws.test", "--name", "ws", "--scope", "read",
+                         "--scope", "write").stdout.strip().splitlines()[-1]
+        listening, writing = (server.url for server in deployment.servers)
+        ws = simple_websocket.Client.connect(listening.replace("http://", "ws://") + "/ws/leaderboard",
+                                             headers={"Authorization": f"Bearer {deployment.token}"})
+        receive(ws, "subscribed")
+        record = [{"id": "ws-redis-1", "algorithm": "Warm-Started VQE", "domain": "quantum", "quality": 66.0,
+                   "confidence": 0.7, "speedup": 1.2, "tests": 4, "validator": "ws-redis",
+                   "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}]
+        request = urllib.request.Request(writing + "/api/v1/validations", data=json.dumps(record).encode(),
+                                         method="POST", headers={"Authorization": f"Bearer {editor}",
+                                                                 "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            assert answer.status == 201
+        assert receive(ws, "validation_complete")["result"]["validator"] == "ws-redis"
+        assert receive(ws, "leaderboard_update")["data_version"] is not None
+        ws.close()
