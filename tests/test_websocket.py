@@ -86,7 +86,11 @@ def live(request, tmp_path_factory):
 
 
 def receive(ws, kind: str, deadline: float = DEADLINE) -> dict:
-    """The next message of type ``kind`` (others skipped)."""
+    """The next message of type ``kind``; messages of other types are kept for a later call, in order."""
+    kept = ws.__dict__.setdefault("kept_messages", [])
+    for index, message in enumerate(kept):
+        if message["type"] == kind:
+            return kept.pop(index)
     end = time.monotonic() + deadline
     while time.monotonic() < end:
         text = ws.receive(timeout=max(0.01, end - time.monotonic()))
@@ -94,6 +98,7 @@ def receive(ws, kind: str, deadline: float = DEADLINE) -> dict:
             message = json.loads(text)
             if message["type"] == kind:
                 return message
+            kept.append(message)
     raise AssertionError(f"no {kind} message within {deadline} s")
 
 

@@ -99,10 +99,10 @@ class Feed:
             self._advance_watermarks(store)  # nobody listens: just keep up
             self._ranks = None
             return
+        for row in self._new_validations(store):  # first: what most sockets wait for
+            self.hub.broadcast(messages.validation_complete(row))
         for row in self._new_hypotheses(store):
             self.hub.broadcast(messages.hypothesis_generated(row))
-        for row in self._new_validations(store):
-            self.hub.broadcast(messages.validation_complete(row))
         if self.hub.subscribers(messages.LEADERBOARD):
             self._push_leaderboard(max(v for v in versions if v is not None) if any(versions) else None)
         else:
