@@ -66,6 +66,8 @@ def requirement(method: str, path: str, callback_output: str | None = None) -> s
         return PUBLIC  # health checks: probed by load balancers without credentials
     if path.startswith("/api/v1/audit") or path == "/metrics":
         return ADMIN  # the audit log; Prometheus metrics (or an allow-listed address: tests/test_metrics.py)
+    if path == "/api/v1/stream/tickets":
+        return READ  # a POST that writes nothing: a ticket to open /stream, which reads
     if path.startswith("/api/v1/export/"):
         return EXPORT
     if path.startswith("/api/v1/webhooks"):
@@ -257,6 +259,7 @@ def route_probes(server, fixtures: Fixtures, algorithm_id: str, suite_file: str)
         # to upgrade, and the route says so with a 400 (tests/test_websocket.py connects for real).
         "stream.stream": [make("GET", "/stream", {400}, lambda actor: (actor.client, {
             "path": "/stream", "headers": WEBSOCKET_HANDSHAKE}))],
+        "api.stream_ticket": [simple("/api/v1/stream/tickets", {201}, "POST")],
         "stream.leaderboard": [make("GET", "/ws/leaderboard", {400}, lambda actor: (actor.client, {
             "path": "/ws/leaderboard", "headers": WEBSOCKET_HANDSHAKE}))],
         "api.domains": [simple("/api/v1/domains", {200})],

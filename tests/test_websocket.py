@@ -339,3 +339,19 @@ def test_scaled_out_a_write_on_one_host_reaches_a_socket_on_another_through_redi
         assert receive(ws, "validation_complete")["result"]["validator"] == "ws-redis"
         assert receive(ws, "leaderboard_update")["data_version"] is not None
         ws.close()
+
+
+def test_a_ticket_opens_one_socket_once_without_any_other_credentials(live):
+    made = live.api(live.viewer).post("/api/v1/stream/tickets")
+    assert made.status_code == 201, made.get_json()
+    ticket = made.get_json()["data"]
+    assert ticket["url"] == f"/stream?ticket={ticket['ticket']}"
+    ws = simple_websocket.Client.connect(live.url + ticket["url"])  # no header, no cookie
+    assert receive(ws, "hello")["role"] == "viewer"
+    ws.close()
+    for url in (ticket["url"], "/stream?ticket=forged.ticket.value"):  # spent; never issued
+        with pytest.raises(simple_websocket.ConnectionError) as refused:
+            simple_websocket.Client.connect(live.url + url)
+        assert refused.value.status_code == 401
+    anonymous = FlaskClient(live.server, live.server.response_class).post("/api/v1/stream/tickets")
+    assert anonymous.status_code == 401

@@ -73,6 +73,14 @@ def resolve_principal() -> Principal:
     from ..accounts.api_tokens import authenticate_token
 
     runtime = current_runtime()
+    ticket = request.args.get("ticket") if request.blueprint == "stream" else None
+    if ticket:  # WebSocket /stream?ticket=... (realtime/tickets.py): single use, 60 s
+        from ..realtime.tickets import principal_from_ticket
+
+        found = principal_from_ticket(ticket)
+        if found is None:
+            raise Refusal("The ticket is unknown, expired or already used.")
+        return found
     sent = sent_token()
     if sent:
         kind, raw = sent

@@ -64,6 +64,7 @@ ROUTES: dict[str, Rule] = {
     "health.ready": PUBLIC,
     "stream.stream": READ,  # WebSocket /stream (realtime/ws.py): messages redacted per role
     "stream.leaderboard": READ,  # WebSocket /ws/leaderboard, the guide's alias (subscribed to leaderboard)
+    "api.stream_ticket": READ,  # POST /api/v1/stream/tickets: writes nothing, only opens /stream (realtime/tickets.py)
     "metrics.exposition": METRICS,  # GET /metrics (helios_dash/ops/metrics_view.py)
     # The dashboard: pages, and what the renderer fetches to draw them.
     "/": READ,

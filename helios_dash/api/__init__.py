@@ -4,6 +4,7 @@ from .docs import init_docs
 from . import audit as _audit  # noqa: F401,E402 - registers GET /api/v1/audit on the api blueprint
 from . import hypotheses as _hypotheses  # noqa: F401,E402 - registers /hypotheses and /validators
 from . import v1 as _v1  # noqa: F401,E402 - registers the read resources (domains, algorithms, ...)
+from ..realtime import tickets as _tickets  # noqa: F401,E402 - registers POST /api/v1/stream/tickets
 from . import openapi as _openapi  # noqa: F401,E402 - registers GET /api/v1/openapi.json
 
 __all__ = ["api", "init_api"]

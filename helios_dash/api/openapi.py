@@ -27,6 +27,7 @@ from ..schema import HYPOTHESIS_STATUSES
 from . import models as m
 from .v1 import research_models as research
 from .v1 import webhook_models as hooks
+from ..realtime.tickets import StreamTicket
 from .blueprint import api
 from .v1.query import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
 
@@ -165,6 +166,8 @@ OPERATIONS: tuple[Op, ...] = (
     Op("GET", "/webhooks/{webhook_id}/deliveries", "webhook_deliveries", "A webhook's delivery log, newest first",
        "webhooks", (WEBHOOK, query("status", {"enum": ["pending", "delivered", "failed", "dead"]}))
        + page_params(100, 20), data=[hooks.WebhookDelivery], paged=True, linked=True, errors=(400, 404)),
+    Op("POST", "/stream/tickets", "stream_ticket", "A single-use ticket (60 s) to open the WebSocket /stream",
+       "stream", data=StreamTicket, status=201),
 )
 STATUS_RESPONSES = {  # status -> (component name, description)
     400: ("BadRequest", "VALIDATION_ERROR: the details name each bad parameter or field"),
