@@ -13,6 +13,7 @@ import re
 REDACTED = "[redacted]"
 PATTERNS = (
     (re.compile(r"(api_key=)[^&\s\"']+", re.IGNORECASE), r"\1" + REDACTED),
+    (re.compile(r"([?&]ticket=)[^&\s\"']+", re.IGNORECASE), r"\1" + REDACTED),  # /stream tickets (60 s, single use)
     (re.compile(r"(bearer\s+)[^\s\"',]+", re.IGNORECASE), r"\1" + REDACTED),
     (re.compile(r"\bhl[pk]_[A-Za-z0-9]{20,}"), REDACTED),  # a token anywhere else (an error echoing it)
 )
