@@ -24,7 +24,7 @@ chromium:
 	fi
 
 run: install chromium
-	$(BIN)/gunicorn --workers 1 --threads 8 --timeout 300 --bind 127.0.0.1:8050 app:server
+	$(BIN)/gunicorn --workers 1 --threads 32 --timeout 300 --bind 127.0.0.1:8050 app:server
 
 # PostgreSQL (127.0.0.1:5432, trust auth) and Redis (127.0.0.1:6379) must answer: the suite
 # runs on DuckDB and on PostgreSQL; scripts/services.sh installs and starts them if not.

@@ -269,7 +269,7 @@ def test_a_slow_consumer_is_dropped_while_a_fast_one_keeps_receiving(live):
 
 
 @pytest.mark.parametrize("argv, environ, cap", [
-    (["/venv/bin/gunicorn", "--workers", "1", "--threads", "8", "app:server"], {}, 4),  # make run
+    (["/venv/bin/gunicorn", "--workers", "1", "--threads", "8", "app:server"], {}, 4),
     (["/venv/lib/gunicorn/__main__.py", "--threads=1100", "app:server"], {}, 550),
     (["/venv/bin/gunicorn", "app:server"], {"GUNICORN_CMD_ARGS": "--threads 64"}, 32),
     (["/venv/bin/gunicorn", "app:server"], {}, 0),  # the sync worker: one thread, no room for a socket
