@@ -152,6 +152,22 @@ def test_research_completed_is_published_on_the_bus(client, runtime, store):
     assert ("research.completed", {"id": project_id, "status": "completed", "done": 1, "total": 1}) in heard
 
 
+def test_each_recorded_result_is_published_as_progress(client, runtime, store):
+    heard = []
+    runtime.bus.subscribe(lambda event, payload: heard.append((event, payload)))
+    response = client.post("/api/v1/research", json=body(hypotheses=TEXTS[:3]), headers=editor(store))
+    project_id = response.get_json()["data"]["id"]
+    wait_until_ended(client, response.headers["Location"])
+    deadline = time.monotonic() + DEADLINE
+    while not any(event == "research.completed" for event, _ in heard) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    mine = [(event, payload) for event, payload in heard if event.startswith("research.")
+            and payload["id"] == project_id]
+    assert mine == [("research.progress", {"id": project_id, "status": "running", "done": n, "total": 3})
+                    for n in (1, 2, 3)] + [("research.completed", {"id": project_id, "status": "completed",
+                                                                   "done": 3, "total": 3})]
+
+
 def test_the_stream_sends_each_result_then_end_and_resumes_after_last_event_id(client, store):
     response = client.post("/api/v1/research", json=body(), headers=editor(store))
     location = response.headers["Location"]

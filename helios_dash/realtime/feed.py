@@ -7,7 +7,8 @@ Events on the bus today (``grep -rn bus.publish helios_dash``):
   ``validation_complete`` / ``hypothesis_generated``; and, when someone listens on ``leaderboard``,
   ranks the default leaderboard once (services.leaderboard.rank_algorithms, cached per data
   version) and sends ``leaderboard_update`` with the ranks that moved since the last ranking.
-- ``research.completed {"id", "status", "done", "total"}`` (``research/job.py``) -> ``research_progress``.
+- ``research.progress`` after each recorded result and ``research.completed`` when a project ends,
+  both ``{"id", "status", "done", "total"}`` (``research/job.py``) -> ``research_progress``.
 
 The bus calls subscribers on the publisher's thread, so the subscriber only enqueues; the feed's
 thread drains the queue and coalesces a burst of writes into one read of the newest version:
@@ -26,7 +27,8 @@ from .hub import Hub
 
 log = logging.getLogger(__name__)
 
-DATA_CHANGED, RESEARCH_COMPLETED = "data.changed", "research.completed"
+DATA_CHANGED = "data.changed"
+RESEARCH_EVENTS = ("research.progress", "research.completed")
 MAX_ROWS_PER_WRITE = 10  # an import of 100,000 rows announces its newest 10 (a burst well inside a send queue)
 TOP_ROWS = 10
 BOARD_FIELDS = ("rank", "algorithm_id", "name", "domain", "type", "mean_quality", "ci_low", "validations")
@@ -67,7 +69,7 @@ class Feed:
                 self._ranks = {key: rank for key, (rank, _name) in self._rank()[0].items()}
 
     def _on_event(self, event: str, payload: dict) -> None:
-        if event in (DATA_CHANGED, RESEARCH_COMPLETED):
+        if event == DATA_CHANGED or event in RESEARCH_EVENTS:
             self._events.put((event, payload))
 
     def _run(self) -> None:
@@ -88,7 +90,7 @@ class Feed:
         from ..runtime import current_runtime
 
         for event, payload in batch:
-            if event == RESEARCH_COMPLETED:
+            if event in RESEARCH_EVENTS:
                 self.hub.broadcast(messages.research_progress(
                     {key: payload.get(key) for key in ("id", "status", "done", "total")}))
         versions = [p.get("version") for e, p in batch if e == DATA_CHANGED]

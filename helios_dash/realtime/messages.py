@@ -106,5 +106,5 @@ def leaderboard_update(version: int, changes: list[dict], top: list[dict]) -> Ou
 
 
 def research_progress(project: dict) -> Outgoing:
-    """A research project moved (today: when it completes or fails)."""
+    """A research project moved: a result was recorded, or it completed or failed."""
     return Outgoing({"type": "research_progress", "project": project}, frozenset({RESEARCH, HYPOTHESES}))

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 
 JOB_NAME = "research"
 EVENT_COMPLETED = "research.completed"  # on the runtime's bus when a project ends (completed or failed)
+EVENT_PROGRESS = "research.progress"  # on the runtime's bus after each recorded result (sockets show it)
 HEARTBEAT_SECONDS = 10.0
 CLAIM_STALE_SECONDS = 60.0  # six missed heartbeats: the claiming process is gone
 CLAIM_POLL_SECONDS = 1.0
@@ -141,6 +142,8 @@ def work_through(runtime, project_id: str, run: str, heartbeat: "Heartbeat") -> 
         if result is None or not record_result(store, project_id, run, position, result):
             return None
         row = project_row(store, project_id)  # pending_hypothesis_id was cleared
+        runtime.bus.publish(EVENT_PROGRESS, {"id": project_id, "status": "running", "done": row["done"],
+                                             "total": row["total"]})
     return finish(store, project_id, run, "completed", None)
 
 
@@ -335,5 +338,5 @@ def _older(moment, than) -> bool:
     return moment is None or as_utc(moment) < than
 
 
-__all__ = ["CLAIM_STALE_SECONDS", "EVENT_COMPLETED", "HEARTBEAT_SECONDS", "JOB_NAME", "attach", "recover_abandoned",
+__all__ = ["CLAIM_STALE_SECONDS", "EVENT_COMPLETED", "EVENT_PROGRESS", "HEARTBEAT_SECONDS", "JOB_NAME", "attach", "recover_abandoned",
            "run_project", "submit"]
