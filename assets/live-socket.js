@@ -4,15 +4,14 @@
  * triggers exactly what a poll tick triggers: it sets the Interval's n_intervals, so the shell's
  * update_data_version callback reads the data version and the pages refresh if it moved. No new
  * server callback, no third-party script. The "updated hh:mm:ss" label (#live-updated) gets
- * " · live" while the socket is open and " · polling" otherwise (a class on <body>, see STYLE).
+ * " · live" while the socket is open and " · polling" otherwise (a class on <body>; the words are
+ * in assets/layout.css).
  * The browser sends the session cookie and this page's Origin, which /stream checks.
  */
 (function () {
     "use strict";
     var LABEL = "live-updated", POLL = "live-poll", PAUSE = "live-pause";
     var REFRESHING = {validation_complete: 1, leaderboard_update: 1, hypothesis_generated: 1};
-    var STYLE = "#live-updated::after{content:' \\00b7 polling'}" +
-        "body.helios-live #live-updated::after{content:' \\00b7 live'}";
     var socket = null, retry = 1000;
 
     function mark(live) {
@@ -65,9 +64,6 @@
         };
     }
 
-    var style = document.createElement("style");
-    style.textContent = STYLE;
-    document.head.appendChild(style);
     if (window.WebSocket) {
         if (document.readyState === "loading") {
             document.addEventListener("DOMContentLoaded", open);
