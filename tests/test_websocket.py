@@ -244,12 +244,16 @@ def raw_subscriber(live: Live, channel: str) -> socket.socket:
 
 def test_research_progress_and_completion_both_reach_research_subscribers(live):
     socket = subscribed(live, live.viewer, "research")
-    live.runtime.bus.publish("research.progress", {"id": "res_p", "status": "running", "done": 1, "total": 2})
-    live.runtime.bus.publish("research.completed", {"id": "res_p", "status": "completed", "done": 2, "total": 2})
-    first, second = receive(socket, "research_progress"), receive(socket, "research_progress")
-    assert (first["project"], second["project"]) == (
-        {"id": "res_p", "status": "running", "done": 1, "total": 2},
-        {"id": "res_p", "status": "completed", "done": 2, "total": 2})
+    try:
+        live.runtime.bus.publish("research.progress", {"id": "res_p", "status": "running", "done": 1, "total": 2})
+        live.runtime.bus.publish("research.completed", {"id": "res_p", "status": "completed", "done": 2,
+                                                        "total": 2})
+        first, second = receive(socket, "research_progress"), receive(socket, "research_progress")
+        assert (first["project"], second["project"]) == (
+            {"id": "res_p", "status": "running", "done": 1, "total": 2},
+            {"id": "res_p", "status": "completed", "done": 2, "total": 2})
+    finally:
+        socket.close()  # an open socket's threads would keep the test process from exiting
 
 
 def test_a_slow_consumer_is_dropped_while_a_fast_one_keeps_receiving(live):
