@@ -81,6 +81,9 @@ def live(request, tmp_path_factory):
                        editor=token_for(store, "editor", ("read", "write")),
                        admin=token_for(store, "admin", ("read", "write", "admin")))
         finally:
+            hub = server.extensions[STREAM_KEY][0]
+            for connection in list(hub._connections.values()):  # a failed test's sockets must not keep
+                connection.drop("server stopping")                # the test process alive after the last test
             httpd.shutdown()
             runtime.close()
 
