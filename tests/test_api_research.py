@@ -140,29 +140,27 @@ def test_writes_are_audited_as_the_requester_with_the_requests_id(client, store)
     assert {e["actor"] for e in entries} == {actor}
 
 
-def test_research_completed_is_published_on_the_bus(client, runtime, store):
+def research_events_of_a_project(client, runtime, store, texts) -> tuple[str, list]:
+    """Run a project of ``texts`` to its end; its id and the research.* events the bus carried for it, in order."""
     heard = []
     runtime.bus.subscribe(lambda event, payload: heard.append((event, payload)))
-    response = client.post("/api/v1/research", json=body(hypotheses=TEXTS[:1]), headers=editor(store))
+    response = client.post("/api/v1/research", json=body(hypotheses=texts), headers=editor(store))
     project_id = response.get_json()["data"]["id"]
     wait_until_ended(client, response.headers["Location"])
     deadline = time.monotonic() + DEADLINE
     while not any(event == "research.completed" for event, _ in heard) and time.monotonic() < deadline:
         time.sleep(0.02)
+    return project_id, [(event, payload) for event, payload in heard
+                        if event.startswith("research.") and payload["id"] == project_id]
+
+
+def test_research_completed_is_published_on_the_bus(client, runtime, store):
+    project_id, heard = research_events_of_a_project(client, runtime, store, TEXTS[:1])
     assert ("research.completed", {"id": project_id, "status": "completed", "done": 1, "total": 1}) in heard
 
 
 def test_each_recorded_result_is_published_as_progress(client, runtime, store):
-    heard = []
-    runtime.bus.subscribe(lambda event, payload: heard.append((event, payload)))
-    response = client.post("/api/v1/research", json=body(hypotheses=TEXTS[:3]), headers=editor(store))
-    project_id = response.get_json()["data"]["id"]
-    wait_until_ended(client, response.headers["Location"])
-    deadline = time.monotonic() + DEADLINE
-    while not any(event == "research.completed" for event, _ in heard) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    mine = [(event, payload) for event, payload in heard if event.startswith("research.")
-            and payload["id"] == project_id]
+    project_id, mine = research_events_of_a_project(client, runtime, store, TEXTS[:3])
     assert mine == [("research.progress", {"id": project_id, "status": "running", "done": n, "total": 3})
                     for n in (1, 2, 3)] + [("research.completed", {"id": project_id, "status": "completed",
                                                                    "done": 3, "total": 3})]
