@@ -20,6 +20,7 @@ from flask_sock import Sock
 from ..access.current import current_principal
 from ..access.guard import same_origin
 from ..api.envelope import failure
+from ..ops.metrics import WEBSOCKET_CONNECTIONS
 from ..runtime import current_runtime
 from . import messages
 from .feed import Feed
@@ -103,8 +104,7 @@ def serve(ws, channels: tuple[str, ...]) -> None:
         ws.close(TRY_AGAIN_LATER, f"This server holds its maximum of {hub.max_connections} live connections; "
                                   "try again later (pages keep polling meanwhile).")
         return
-    open_sockets = open_sockets_gauge()
-    open_sockets.inc()
+    WEBSOCKET_CONNECTIONS.inc()
     try:
         ws.send(messages.control("hello", role=principal.role, channels=list(messages.CHANNELS),
                                  ping_seconds=runtime.settings.ws_ping_seconds))
@@ -113,22 +113,7 @@ def serve(ws, channels: tuple[str, ...]) -> None:
         pump(ws, connection, feed, runtime.settings.ws_ping_seconds)
     finally:
         hub.remove(connection)
-        open_sockets.dec()
-
-
-def open_sockets_gauge():
-    """helios_websocket_connections (ops/metrics.py, livesum across workers); a no-op stand-in without it."""
-    try:
-        from ..ops.metrics import WEBSOCKET_CONNECTIONS
-    except ImportError:  # the metrics module is optional to this one
-        class Nothing:
-            def inc(self):
-                pass
-
-            def dec(self):
-                pass
-        return Nothing()
-    return WEBSOCKET_CONNECTIONS
+        WEBSOCKET_CONNECTIONS.dec()
 
 
 def pump(ws, connection: Connection, feed: Feed, wait_seconds: float) -> None:
